@@ -1,0 +1,69 @@
+/* conn.h — the one connection interface both transports implement.
+ *
+ * A transport (kernel sockets in sock_*.c, the userspace TCP stack on DPDK in
+ * tcp_*.c) owns its connections and calls the application through a
+ * `struct conn_handler`; the application talks back through `conn->ops`.
+ * Everything happens on the worker that owns the connection: no other thread
+ * ever touches a `struct conn`.
+ *
+ * Lifecycle:
+ *   on_accept()   -> the app returns its session (or NULL: the transport
+ *                    closes the connection at once)
+ *   on_readable() -> the app calls ops->recv() until it returns -EAGAIN;
+ *                    recv() returning 0 means the peer half-closed (FIN)
+ *   on_writable() -> send space freed after a short send, when asked for
+ *                    with ops->want_write(c, true)
+ *   ops->close()  -> the app is done; the transport sends what is queued,
+ *                    closes, frees the conn, and never calls back again
+ *   on_close()    -> the transport lost the connection (reset, error, worker
+ *                    stop); the app frees its session and must not touch the
+ *                    conn after returning
+ */
+#ifndef SS_CONN_H
+#define SS_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+struct conn;
+
+struct conn_ops {
+    /* Copy up to len received bytes into buf. Returns the count (> 0), 0 at
+     * end of stream, -EAGAIN when nothing is available, or -errno. */
+    ssize_t (*recv)(struct conn *c, void *buf, size_t len);
+    /* Queue bytes for transmission. Returns the count accepted (possibly
+     * less than offered when the send window/buffer is full), -EAGAIN when
+     * none fit, or -errno when the connection is dead. Bytes leave in the
+     * same poll iteration (the worker flushes before it polls again). */
+    ssize_t (*send)(struct conn *c, const struct iovec *iov, int iovcnt);
+    /* Graceful close; see the lifecycle above. */
+    void (*close)(struct conn *c);
+    /* Ask for (or stop asking for) on_writable. */
+    void (*want_write)(struct conn *c, bool on);
+    /* Stop (or resume) on_readable callbacks without closing (flow control
+     * for paused or blocked clients). Data stays queued in the transport. */
+    void (*pause_read)(struct conn *c, bool on);
+};
+
+enum conn_kind { CONN_TCP = 0, CONN_UNIX = 1, CONN_DPDK = 2 };
+
+struct conn {
+    const struct conn_ops *ops;
+    void *session;        /* the application's, set from on_accept() */
+    int fd;               /* kernel socket, or -1 on the data plane */
+    uint8_t kind;         /* enum conn_kind */
+    char peer[64];        /* "ip:port" or "/path:0", as CLIENT LIST shows */
+    char local[64];
+};
+
+struct conn_handler {
+    void *(*on_accept)(void *wctx, struct conn *c);
+    void (*on_readable)(void *session);
+    void (*on_writable)(void *session);
+    void (*on_close)(void *session);
+};
+
+#endif
