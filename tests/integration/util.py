@@ -1,0 +1,45 @@
+"""Small helpers shared by the integration tests."""
+
+import time
+
+
+def wait_for(pred, timeout=5.0, interval=0.02):
+    """Poll pred() until it returns a true value or timeout passes.
+
+    Returns the last value of pred(), so callers assert on it.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(interval)
+
+
+def info_field(client, section, field):
+    """INFO <section> parsed by redis-py, one field."""
+    return client.info(section)[field]
+
+
+def error_of(conn, *args):
+    """Send a command on a raw resp.Conn and return the exact error text.
+
+    Fails the test if the reply is not an error. The text includes the
+    error code prefix (e.g. 'ERR syntax error', 'WRONGTYPE Operation ...'),
+    which redis-py would strip.
+    """
+    import resp
+    v = conn.call(*args)
+    assert isinstance(v, resp.RespError), \
+        "expected an error reply to %r, got %r" % (args, v)
+    return v.message
+
+
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+NOT_INT = "ERR value is not an integer or out of range"
+NOT_FLOAT = "ERR value is not a valid float"
+SYNTAX = "ERR syntax error"
+
+
+def arity_error(cmd):
+    return "ERR wrong number of arguments for '%s' command" % cmd
