@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from util import (NOT_FLOAT, NOT_INT, SYNTAX, WRONGTYPE, arity_error,
-                  error_of, wait_for)
+                  error_of, make_nonstring, wait_for)
 
 
 # --------------------------------------------------------------------------
@@ -36,7 +36,7 @@ def test_set_empty_value(r):
 
 
 def test_set_overwrites_any_type_and_clears_ttl(r):
-    r.rpush("k", "a")
+    make_nonstring(r, "k")
     assert r.set("k", "v") is True
     assert r.type("k") == b"string"
     r.expire("k", 100)
@@ -71,9 +71,9 @@ def test_set_get_option(r, raw):
 
 
 def test_set_get_option_on_wrong_type_does_not_set(r, raw):
-    r.rpush("k", "a")
+    typ = make_nonstring(r, "k")
     assert error_of(raw, "SET", "k", "v", "GET") == WRONGTYPE
-    assert r.type("k") == b"list"
+    assert r.type("k") == typ
 
 
 def test_set_nx_get_allowed_in_7(r, raw):
@@ -174,9 +174,18 @@ def test_set_arity(raw):
     assert error_of(raw, "GET", "a", "b") == arity_error("get")
 
 
-def test_get_wrong_type(r, raw):
-    r.rpush("l", "a")
-    assert error_of(raw, "GET", "l") == WRONGTYPE
+@pytest.mark.parametrize("cmd", [
+    ["GET", "l"], ["SET", "l", "v", "GET"], ["GETEX", "l"],
+    ["GETEX", "l", "PERSIST"], ["GETDEL", "l"], ["GETSET", "l", "x"],
+    ["APPEND", "l", "x"], ["STRLEN", "l"], ["GETRANGE", "l", "0", "1"],
+    ["SUBSTR", "l", "0", "1"], ["SETRANGE", "l", "0", "x"],
+    ["INCR", "l"], ["DECR", "l"], ["INCRBY", "l", "1"], ["DECRBY", "l", "1"],
+    ["INCRBYFLOAT", "l", "1"],
+])
+def test_string_commands_on_wrong_type(r, raw, cmd):
+    typ = make_nonstring(r, "l")
+    assert error_of(raw, *cmd) == WRONGTYPE
+    assert r.type("l") == typ  # untouched
 
 
 # --------------------------------------------------------------------------
@@ -191,9 +200,9 @@ def test_setnx(r, raw):
 
 
 def test_setnx_against_other_type_does_not_overwrite(r, raw):
-    r.rpush("k", "a")
+    typ = make_nonstring(r, "k")
     assert raw.call("SETNX", "k", "v") == 0
-    assert r.type("k") == b"list"
+    assert r.type("k") == typ
 
 
 def test_setex(r, raw):
@@ -260,8 +269,6 @@ def test_getex_errors(r, raw):
     assert error_of(raw, "GETEX", "k", "EX") == SYNTAX
     assert error_of(raw, "GETEX", "k", "KEEPTTL") == SYNTAX
     assert error_of(raw, "GETEX") == arity_error("getex")
-    r.rpush("l", "a")
-    assert error_of(raw, "GETEX", "l") == WRONGTYPE
     assert r.ttl("k") == -1
 
 
@@ -270,9 +277,6 @@ def test_getdel(r, raw):
     assert raw.call("GETDEL", "k") == b"v"
     assert r.exists("k") == 0
     assert raw.call("GETDEL", "k") is None
-    r.rpush("l", "a")
-    assert error_of(raw, "GETDEL", "l") == WRONGTYPE
-    assert r.exists("l") == 1
     assert error_of(raw, "GETDEL") == arity_error("getdel")
 
 
@@ -283,8 +287,6 @@ def test_getset(r, raw):
     r.expire("k", 100)
     raw.call("GETSET", "k", "3")
     assert r.ttl("k") == -1  # GETSET discards the TTL like SET
-    r.rpush("l", "a")
-    assert error_of(raw, "GETSET", "l", "x") == WRONGTYPE
     assert error_of(raw, "GETSET", "k") == arity_error("getset")
 
 
@@ -295,17 +297,21 @@ def test_getset(r, raw):
 def test_mget(r, raw):
     r.set("a", "1")
     r.set("c", "3")
-    r.rpush("l", "x")
-    # Missing keys and keys of other types are nil, not errors.
-    assert r.mget("a", "b", "c", "l", "a") == [b"1", None, b"3", None, b"1"]
+    assert r.mget("a", "b", "c", "a") == [b"1", None, b"3", b"1"]
     assert error_of(raw, "MGET") == arity_error("mget")
+
+
+def test_mget_other_type_is_nil(r):
+    r.set("a", "1")
+    make_nonstring(r, "l")
+    # Keys of other types are nil, not errors.
+    assert r.mget("a", "l", "a") == [b"1", None, b"1"]
 
 
 def test_mset(r, raw):
     assert r.mset({"a": "1", "b": "2"}) is True
     assert r.mget("a", "b") == [b"1", b"2"]
     r.expire("a", 100)
-    r.rpush("l", "x")
     assert raw.call("MSET", "a", "9", "l", "s", "a", "10") == b"OK"
     assert r.get("a") == b"10"  # last one wins
     assert r.ttl("a") == -1
@@ -319,7 +325,7 @@ def test_msetnx(r, raw):
     assert raw.call("MSETNX", "a", "1", "b", "2") == 1
     assert raw.call("MSETNX", "b", "x", "c", "3") == 0
     assert r.mget("a", "b", "c") == [b"1", b"2", None]  # all or nothing
-    r.rpush("l", "x")
+    r.set("l", "x")
     assert raw.call("MSETNX", "l", "x", "d", "4") == 0
     assert r.exists("d") == 0
     assert error_of(raw, "MSETNX", "a", "1", "b") == arity_error("msetnx")
@@ -343,8 +349,6 @@ def test_append(r, raw):
     r.set("n", 12)
     assert r.append("n", 3) == 3
     assert r.get("n") == b"123"
-    r.rpush("l", "a")
-    assert error_of(raw, "APPEND", "l", "x") == WRONGTYPE
     assert error_of(raw, "APPEND", "k") == arity_error("append")
 
 
@@ -362,8 +366,6 @@ def test_strlen(r, raw):
     assert r.strlen("n") == 5  # integer-encoded: length of its decimal form
     r.set("neg", -100)
     assert r.strlen("neg") == 4
-    r.rpush("l", "a")
-    assert error_of(raw, "STRLEN", "l") == WRONGTYPE
     assert error_of(raw, "STRLEN") == arity_error("strlen")
 
 
@@ -391,8 +393,6 @@ def test_getrange_errors(r, raw):
     assert error_of(raw, "GETRANGE", "k", "a", "1") == NOT_INT
     assert error_of(raw, "GETRANGE", "k", "0", "1.5") == NOT_INT
     assert error_of(raw, "GETRANGE", "k", "0") == arity_error("getrange")
-    r.rpush("l", "a")
-    assert error_of(raw, "GETRANGE", "l", "0", "1") == WRONGTYPE
 
 
 def test_substr(r, raw):
@@ -444,8 +444,6 @@ def test_setrange_errors(r, raw):
         "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
     assert r.exists("nokey") == 0
     assert error_of(raw, "SETRANGE", "k", "0") == arity_error("setrange")
-    r.rpush("l", "a")
-    assert error_of(raw, "SETRANGE", "l", "0", "x") == WRONGTYPE
     assert r.get("k") == b"abc"
 
 
@@ -537,11 +535,7 @@ def test_decrby_min_int_cannot_be_negated(r, raw):
     assert r.exists("k") == 0
 
 
-def test_incr_family_wrong_type_and_arity(r, raw):
-    r.rpush("l", "a")
-    for cmd in (["INCR", "l"], ["DECR", "l"], ["INCRBY", "l", "1"],
-                ["DECRBY", "l", "1"], ["INCRBYFLOAT", "l", "1"]):
-        assert error_of(raw, *cmd) == WRONGTYPE
+def test_incr_family_arity(r, raw):
     assert error_of(raw, "INCR") == arity_error("incr")
     assert error_of(raw, "INCR", "a", "b") == arity_error("incr")
     assert error_of(raw, "DECR") == arity_error("decr")
@@ -676,7 +670,7 @@ def test_lcs_errors(r, raw):
     assert error_of(raw, "LCS", "a", "b", "IDX", "MINMATCHLEN") == SYNTAX
     assert error_of(raw, "LCS", "a", "b", "FOO") == SYNTAX
     assert error_of(raw, "LCS", "a") == arity_error("lcs")
-    r.rpush("l", "x")
+    make_nonstring(r, "l")
     assert error_of(raw, "LCS", "a", "l") == \
         "ERR The specified keys must contain string values"
     assert error_of(raw, "LCS", "l", "a") == \

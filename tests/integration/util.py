@@ -43,3 +43,27 @@ SYNTAX = "ERR syntax error"
 
 def arity_error(cmd):
     return "ERR wrong number of arguments for '%s' command" % cmd
+
+
+def make_nonstring(client, key):
+    """Create `key` holding a non-string value and return its TYPE name.
+
+    Uses the first of RPUSH / SADD / HSET / ZADD the server knows. A server
+    with only strings (early Slipstream) cannot produce WRONGTYPE at all, so
+    the calling test is skipped there; against Redis it never skips.
+    """
+    import pytest
+    import redis
+    for cmd, typ in ((("RPUSH", key, "a"), b"list"),
+                     (("SADD", key, "a"), b"set"),
+                     (("HSET", key, "f", "v"), b"hash"),
+                     (("ZADD", key, "1", "a"), b"zset")):
+        try:
+            client.execute_command(*cmd)
+            return typ
+        except redis.ResponseError as e:
+            if "unknown command" in str(e):
+                continue
+            raise
+    pytest.skip("server implements no non-string type yet (needed for "
+                "WRONGTYPE/TYPE checks)")
