@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from util import (NOT_INT, SYNTAX, WRONGTYPE, arity_error, error_of,
+from util import (NOT_INT, SYNTAX, arity_error, error_of,
                   make_nonstring, wait_for)
 
 DB_RANGE = "ERR DB index is out of range"

@@ -7,7 +7,6 @@ raw RESP connection (`raw`), because redis-py strips the 'ERR ' prefix.
 import time
 
 import pytest
-import redis
 
 from util import (NOT_FLOAT, NOT_INT, SYNTAX, WRONGTYPE, arity_error,
                   error_of, make_nonstring, wait_for)
