@@ -70,11 +70,17 @@ def _ping_raw(host, port, unix=None, timeout=0.5):
 class Server(object):
     """One server process in its own temp dir."""
 
-    def __init__(self, overrides=None, config_text=None, port=None):
+    def __init__(self, overrides=None, config_text=None, port=None,
+                 unix=False):
         self.dir = tempfile.mkdtemp(prefix="slipstream-it-")
         self.port = port or free_port()
         self.host = HOST
         self.overrides = dict(overrides or {})
+        if unix:
+            # Also listen on a Unix socket (the second kernel transport).
+            self.overrides.setdefault("unixsocket",
+                                      os.path.join(self.dir, "s.sock"))
+            self.overrides.setdefault("unixsocketperm", "700")
         self.config_path = None
         args = [SERVER_BIN]
         if config_text is not None:
@@ -157,7 +163,11 @@ class Server(object):
         kw.setdefault("socket_timeout", 30)
         return redis.Redis(host=self.host, port=self.port, **kw)
 
-    def raw(self, **kw):
+    def raw(self, transport="tcp", **kw):
+        """A raw RESP connection over "tcp" or "unix"."""
+        if transport == "unix":
+            assert self.unixsocket, "server has no unixsocket"
+            return resp.Conn(unix=self.unixsocket, **kw)
         return resp.Conn(self.host, self.port, **kw)
 
 
@@ -166,7 +176,7 @@ def server():
     if not os.path.exists(SERVER_BIN):
         pytest.exit("server binary not found: %s (set SLIPSTREAM_BIN, or "
                     "SLIPSTREAM_TARGET=redis)" % SERVER_BIN, returncode=2)
-    srv = Server().start()
+    srv = Server(unix=True).start()
     yield srv
     srv.stop()
 
@@ -187,6 +197,12 @@ def raw(server, r):
     c = server.raw()
     yield c
     c.close()
+
+
+@pytest.fixture(params=["tcp", "unix"])
+def transport(request):
+    """Parametrize a test over both kernel transports of the shared server."""
+    return request.param
 
 
 @pytest.fixture

@@ -545,7 +545,7 @@ def test_config_get_defaults(server, raw):
         "client-output-buffer-limit":
             "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
         "maxmemory-policy": "noeviction",
-        "unixsocket": "",
+        "unixsocket": server.unixsocket,
         "save": "",
     }
 
