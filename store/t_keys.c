@@ -599,7 +599,7 @@ void cmd_object_freq(struct cmdctx *c)
         reply_errs(c->r, SERR_LFU_NOT_SELECTED);
         return;
     }
-    reply_int(c->r, o->lfu & 0xff);
+    reply_int(c->r, obj_lfu_get(o));
 }
 
 void cmd_object_help(struct cmdctx *c)

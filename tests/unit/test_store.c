@@ -269,6 +269,31 @@ static void test_string_conversions(void)
     obj_free(d);
 }
 
+/* Redis's LFU: starts at 5, the first access always counts, later ones
+ * logarithmically less, and a minute without access per decay period takes
+ * one off. */
+static void test_lfu(void)
+{
+    uint32_t clock0 = obj_clock;
+    obj_clock = 1000000;
+    obj_lfu_policy = true;
+    struct sobj *o = obj_string_new("v", 1);
+    REQUIRE(o);
+    CHECK(obj_lfu_get(o) == 5);
+    obj_touch(o);
+    CHECK(obj_lfu_get(o) == 6);
+    for (int i = 0; i < 1000; i++) obj_touch(o);
+    unsigned after1k = obj_lfu_get(o);
+    CHECK(after1k > 6 && after1k < 40); /* log factor 10: ~ +20 for 1000 hits */
+    obj_clock += 3 * 60;
+    CHECK(obj_lfu_get(o) == after1k - 3);
+    obj_clock += 1000 * 60;
+    CHECK(obj_lfu_get(o) == 0);
+    obj_free(o);
+    obj_lfu_policy = false;
+    obj_clock = clock0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Keyspace: slots and shards. */
 
@@ -958,6 +983,7 @@ int main(void)
 {
     run("string_encodings", test_string_encodings);
     run("string_conversions", test_string_conversions);
+    run("lfu", test_lfu);
     run("slots", test_slots);
     run("db_basic", test_db_basic);
     run("xindex", test_xindex);
