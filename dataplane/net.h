@@ -98,6 +98,7 @@ struct net_worker {
     unsigned npending;
     struct arp_pending pending[NET_ARP_PENDING];
     uint64_t arp_req_us; /* last resolution request */
+    uint32_t arp_req_ip; /* ... and its target */
     struct net_fault_state fault;
 } __rte_cache_aligned;
 

@@ -226,8 +226,9 @@ void net_ip_send(struct net_worker *w, struct rte_mbuf *m, uint32_t dst, uint8_t
     }
     /* RFC 1122 §2.3.2.2: hold (a bounded number of) frames while resolving. */
     w->pending[w->npending++] = (struct arp_pending){m, nh, w->now_us};
-    if (w->arp_req_us == 0 || w->now_us - w->arp_req_us >= NET_ARP_RETRY_US / 4) {
+    if (w->arp_req_ip != nh || w->now_us - w->arp_req_us >= NET_ARP_RETRY_US / 4) {
         w->arp_req_us = w->now_us;
+        w->arp_req_ip = nh;
         net_arp_send_request(w, nh);
     }
 }

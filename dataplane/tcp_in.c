@@ -164,8 +164,10 @@ static void tcp_ack(struct net_worker *w, struct tcb *t, const struct tcp_seg *s
         if (t->flags & TCBF_WANT_WRITE) tcp_mark_event(w, t, false, true);
         tcp_mark_output(w, t);
     } else if (ack == t->snd_una && s->len == 0 && !(s->flags & (TCP_F_SYN | TCP_F_FIN)) &&
-               seg_wnd == t->snd_wnd && SEQ_GT(t->snd_max, t->snd_una)) {
-        /* RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT": all five conditions. */
+               seg_wnd == t->snd_wnd && seg_wnd != 0 && !(t->flags & TCBF_PERSIST) &&
+               SEQ_GT(t->snd_max, t->snd_una)) {
+        /* RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT": all five conditions; ACKs
+         * of zero-window probes are not loss signals. */
         NET_INC(w, dup_acks_in);
         if (t->dupacks < 255) t->dupacks++;
         if (t->flags & TCBF_RECOVERY) {

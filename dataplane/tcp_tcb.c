@@ -288,19 +288,21 @@ static ssize_t tcp_conn_recv(struct conn *c, void *buf, size_t len)
     uint32_t before = tcp_rcv_space(w, t);
     tcp_buf_read_at(&t->rcv, 0, buf, n);
     tcp_buf_consume(&t->rcv, n);
-    /* RFC 9293 §3.8.6.2.2: announce the reopened window only once it grew by
-     * min(rcvbuf/2, MSS) beyond what the peer knows; a window that was
-     * closed (zero) is always reopened at once, or the peer waits for its
-     * persist timer. */
+    /* RFC 9293 §3.8.6.2.2 / RFC 1122 §4.2.3.3: send a window update only
+     * when the peer is (nearly) blocked by the window it knows and the read
+     * reopened at least min(rcvbuf/2, MSS); otherwise the next ACK carries
+     * the new window anyway. */
     uint32_t after = tcp_rcv_space(w, t);
-    uint32_t known = t->rcv_adv - t->rcv_nxt;
-    uint32_t thresh = NET_MIN(w->nif->rcvbuf_max / 2, (uint32_t)t->rcv_mss);
-    if (after > known && (after - known >= thresh || (known == 0 && after >= t->rcv_mss) ||
-                          (before < t->rcv_mss && after >= 2u * t->rcv_mss))) {
+    uint32_t known = SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t max = w->nif->rcvbuf_max;
+    uint32_t thresh = NET_MIN(max / 2, (uint32_t)t->rcv_mss);
+    if (after > known && known < NET_MAX(2u * t->rcv_mss, max / 8) && after - known >= thresh &&
+        t->state != TCP_SYN_RECEIVED) {
         t->flags |= TCBF_ACK_NOW;
         NET_INC(w, window_updates);
         tcp_mark_output(w, t);
     }
+    (void)before;
     return n;
 }
 

@@ -120,6 +120,8 @@ static void persist_timeout(struct net_worker *w, struct tcb *t)
     }
     NET_INC(w, persist_probes);
     t->flags |= TCBF_PROBE_1;
+    t->snd_nxt = t->snd_una; /* the probe (re)sends the first unacked byte */
+    t->flags &= ~(uint32_t)TCBF_FIN_SENT;
     if (t->pshift < 16) t->pshift++;
     uint64_t base = NET_MAX(t->rto, (uint32_t)TCP_PERSIST_MIN_US);
     t->persist_at = w->now_us + NET_MIN(base << t->pshift, (uint64_t)TCP_PERSIST_MAX_US);

@@ -189,7 +189,10 @@ struct rte_mbuf *th_build(struct th *h, uint8_t flags, uint32_t seq, uint32_t ac
     th->tcp_flags = flags;
     th->rx_win = rte_cpu_to_be_16(win);
     if (optlen) memcpy(th + 1, opt, optlen);
-    if (len) memcpy((uint8_t *)(th + 1) + optlen, data, len);
+    if (len && data)
+        memcpy((uint8_t *)(th + 1) + optlen, data, len);
+    else if (len)
+        memset((uint8_t *)(th + 1) + optlen, 0, len);
     th->cksum = rte_ipv4_udptcp_cksum(ip, th);
     ip->hdr_checksum = rte_ipv4_cksum(ip);
     return m;
