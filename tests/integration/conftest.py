@@ -171,6 +171,10 @@ class Server(object):
         return resp.Conn(self.host, self.port, **kw)
 
 
+def pytest_report_header(config):
+    return "server under test: %s (SLIPSTREAM_TARGET=%s)" % (SERVER_BIN, TARGET)
+
+
 @pytest.fixture(scope="session")
 def server():
     if not os.path.exists(SERVER_BIN):
