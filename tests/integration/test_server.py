@@ -528,7 +528,7 @@ def config_dict(reply):
 def test_config_get_defaults(server, raw):
     got = config_dict(raw.call(
         "CONFIG", "GET", "port", "bind", "timeout", "tcp-keepalive",
-        "protected-mode", "requirepass", "maxclients", "databases",
+        "protected-mode", "requirepass", "databases",
         "proto-max-bulk-len", "client-query-buffer-limit",
         "client-output-buffer-limit", "maxmemory-policy", "unixsocket",
         "save"))
