@@ -52,10 +52,10 @@ enum conn_kind { CONN_TCP = 0, CONN_UNIX = 1, CONN_DPDK = 2 };
 
 struct conn {
     const struct conn_ops *ops;
-    void *session;        /* the application's, set from on_accept() */
-    int fd;               /* kernel socket, or -1 on the data plane */
-    uint8_t kind;         /* enum conn_kind */
-    char peer[64];        /* "ip:port" or "/path:0", as CLIENT LIST shows */
+    void *session; /* the application's, set from on_accept() */
+    int fd;        /* kernel socket, or -1 on the data plane */
+    uint8_t kind;  /* enum conn_kind */
+    char peer[64]; /* "ip:port" or "/path:0", as CLIENT LIST shows */
     char local[64];
 };
 

@@ -1,0 +1,238 @@
+/* main.c — start-up, the control thread's loop, and shutdown.
+ *
+ * Start-up: configuration (defaults, file, --name value overrides), DPDK EAL
+ * (always: --no-pci --no-huge and a unique file prefix unless the
+ * configuration says otherwise), the keyspace, the transport, then one
+ * worker per worker lcore. The main lcore becomes the control thread: it runs
+ * the cron (access clock, signals, shutdown) and never serves clients.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include "cmdtable.h"
+#include "config.h"
+#include "control.h"
+#include "server.h"
+#include "worker.h"
+#ifdef SS_HAVE_DPDK_TRANSPORT
+#include "dpdk_transport.h"
+#endif
+
+struct server srv;
+
+static void on_signal(int sig)
+{
+    int n = atomic_fetch_add(&srv.shutdown_sigs, 1);
+    if (n > 0 && sig == SIGINT) {
+        static const char msg[] = "You insist... exiting now.\n";
+        if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) { /* nothing to do */
+        }
+        _exit(1);
+    }
+    atomic_store(&srv.shutdown_asap, 1);
+}
+
+static void make_runid(char *out)
+{
+    unsigned char b[20];
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
+        for (size_t i = 0; i < sizeof(b); i++) b[i] = (unsigned char)rand();
+    }
+    if (fd >= 0) close(fd);
+    for (int i = 0; i < 20; i++) sprintf(out + 2 * i, "%02x", b[i]);
+    out[40] = '\0';
+}
+
+/* EAL arguments for the kernel-socket mode: no device, no hugepages, no
+ * shared files, a per-process prefix, workers on lcores 1..W. */
+static int build_eal_args(char **av, int max, unsigned workers, char *store, size_t slen)
+{
+    int ac = 0;
+    size_t off = 0;
+#define ADD(s)                        \
+    do {                              \
+        if (ac < max) av[ac++] = (s); \
+    } while (0)
+#define ADDF(...)                                                \
+    do {                                                         \
+        int n_ = snprintf(store + off, slen - off, __VA_ARGS__); \
+        ADD(store + off);                                        \
+        off += (size_t)n_ + 1;                                   \
+    } while (0)
+    ADD("slipstream");
+    long ncores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncores < 1) ncores = 1;
+    /* lcore 0 (control) on core 0; workers on the other cores, round-robin */
+    char lc[1024];
+    size_t lo = (size_t)snprintf(lc, sizeof(lc), "0@0");
+    for (unsigned i = 0; i < workers && lo < sizeof(lc) - 16; i++) {
+        long core = ncores > 1 ? 1 + (long)i % (ncores - 1) : 0;
+        lo += (size_t)snprintf(lc + lo, sizeof(lc) - lo, ",%u@%ld", i + 1, core);
+    }
+    ADD("--lcores");
+    ADDF("%s", lc);
+    bool user_huge = strstr(cfg.dpdk_args, "huge") != NULL || strstr(cfg.dpdk_args, "-m ") ||
+                     strstr(cfg.dpdk_args, "--socket-mem");
+    bool user_dev = strstr(cfg.dpdk_args, "-a ") || strstr(cfg.dpdk_args, "--allow");
+#ifdef SS_HAVE_DPDK_TRANSPORT
+    if (cfg.tc.dataplane_port[0]) {
+        int n = dpdk_eal_args(&cfg.tc, cfg.dpdk_args, av + ac, max - ac);
+        if (n < 0) return -1;
+        ac += n;
+        user_huge = user_dev = true; /* the data plane owns these choices */
+    }
+#endif
+    if (!user_dev) ADD("--no-pci");
+    if (!user_huge) {
+        ADD("--no-huge");
+        ADD("-m");
+        ADD("128");
+    }
+    ADD("--no-shconf");
+    ADDF("--file-prefix=slipstream-%d", (int)getpid());
+    ADD("--log-level=4"); /* errors only: the server's own log tells the story */
+    /* the user's extra arguments, split on spaces */
+    char *save, *copy = store + off;
+    off += (size_t)snprintf(copy, slen - off, "%s", cfg.dpdk_args) + 1;
+    for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) ADD(t);
+    av[ac] = NULL;
+    return ac;
+#undef ADD
+#undef ADDF
+}
+
+static unsigned resolve_workers(void)
+{
+    if (cfg.tc.workers) return cfg.tc.workers;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 1 ? (unsigned)(n - 1) : 1;
+}
+
+static unsigned resolve_shards(unsigned workers)
+{
+    unsigned s = cfg.shards ? (unsigned)cfg.shards : 16 * workers;
+    unsigned p = 1;
+    while (p < s && p < KS_MAX_SHARDS) p <<= 1;
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    char err[1024];
+    if (argc == 2 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version"))) {
+        printf("Slipstream server v=%s (Redis %s compatible)\n", SS_VERSION, SS_REDIS_VERSION);
+        return 0;
+    }
+    if (config_load(argc, argv, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    if (realpath("/proc/self/exe", srv.executable) == NULL) srv.executable[0] = '\0';
+    static const struct ctl_settings cs = {
+        .logfile = cfg.logfile, .loglevel = &cfg.loglevel, .pidfile = cfg.pidfile, .hz = &cfg.hz};
+    ctl_configure(&cs);
+    ctl_log_open();
+
+    unsigned workers = resolve_workers();
+    cfg.tc.workers = workers;
+    char *eal_argv[128], eal_store[8192];
+    int eal_argc = build_eal_args(eal_argv, 127, workers, eal_store, sizeof(eal_store));
+    if (eal_argc < 0 || rte_eal_init(eal_argc, eal_argv) < 0) {
+        ctl_log(LOG_WARNING, "DPDK EAL initialisation failed: %s", rte_strerror(rte_errno));
+        return 1;
+    }
+
+    srv.start_us = store_ustime();
+    make_runid(srv.runid);
+    atomic_store(&srv.next_client_id, 3); /* Redis numbers its first client 3 */
+    pthread_mutex_init(&srv.clients_lock, NULL);
+    srv.ncmds = cmdtable_init();
+    srand((unsigned)srv.start_us);
+    dict_hash_seed((uint64_t)srv.start_us * 0x9e3779b97f4a7c15ULL);
+
+    unsigned nshards = resolve_shards(workers);
+    if (ks_init(&srv.ks, nshards, (unsigned)cfg.databases) < 0) {
+        ctl_log(LOG_WARNING, "cannot allocate the keyspace");
+        return 1;
+    }
+
+#ifdef SS_HAVE_DPDK_TRANSPORT
+    if (cfg.tc.dataplane_port[0]) {
+        srv.tp = dpdk_transport_create(&cfg.tc, err, sizeof(err));
+        srv.dataplane = true;
+    } else
+#endif
+        srv.tp = sock_transport_create(&cfg.tc, err, sizeof(err));
+    if (!srv.tp) {
+        ctl_log(LOG_WARNING, "%s", err);
+        rte_eal_cleanup();
+        return 1;
+    }
+
+    srv.nworkers = workers;
+    srv.workers = aligned_alloc(64, sizeof(struct worker) * workers);
+    memset(srv.workers, 0, sizeof(struct worker) * workers);
+    unsigned per = nshards / workers, extra = nshards % workers, next = 0;
+    for (unsigned i = 0; i < workers; i++) {
+        struct worker *w = &srv.workers[i];
+        w->id = i;
+        w->cmdstats = calloc((size_t)srv.ncmds, sizeof(*w->cmdstats));
+        unsigned cnt = per + (i < extra ? 1 : 0);
+        w->shard_first = next;
+        w->shard_last = cnt ? next + cnt - 1 : next;
+        if (!cnt) w->shard_last = w->shard_first = nshards - 1;
+        next += cnt;
+    }
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned wi = 0, lcore;
+    RTE_LCORE_FOREACH_WORKER(lcore)
+    {
+        if (wi == workers) break;
+        srv.workers[wi].lcore = lcore;
+        rte_eal_remote_launch(worker_main, &srv.workers[wi], lcore);
+        wi++;
+    }
+    if (wi < workers) {
+        ctl_log(LOG_WARNING, "only %u worker lcores available for %u workers", wi, workers);
+        srv.nworkers = wi;
+    }
+
+    ctl_write_pidfile();
+    ctl_log(LOG_NOTICE, "Slipstream %s (Redis %s compatible), PID: %d, %u worker(s), %u shards, %s",
+            SS_VERSION, SS_REDIS_VERSION, (int)getpid(), srv.nworkers, nshards,
+            srv.dataplane ? "DPDK data plane" : "kernel sockets");
+    if (cfg.tc.port) ctl_log(LOG_NOTICE, "Listening on port %d", cfg.tc.port);
+    ctl_log(LOG_NOTICE, "Ready to accept connections");
+
+    ctl_run(NULL, &srv.shutdown_asap); /* returns when a shutdown is requested */
+
+    ctl_log(LOG_WARNING, "User requested shutdown...");
+    for (unsigned i = 0; i < srv.nworkers; i++) {
+        atomic_store(&srv.workers[i].stop, true);
+        if (srv.tp->ops->wake) srv.tp->ops->wake(srv.tp, i);
+    }
+    rte_eal_mp_wait_lcore();
+    srv.tp->ops->destroy(srv.tp);
+    ctl_remove_pidfile();
+    ctl_log(LOG_WARNING, "Slipstream is now ready to exit, bye bye...");
+    rte_eal_cleanup();
+    return 0;
+}

@@ -1,0 +1,325 @@
+/* session.c — reading requests, writing replies, closing: the life of one
+ * client connection on its worker (see session.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "server.h"
+#include "session.h"
+#include "worker.h"
+
+#define QBUF_INIT  16384
+#define QBUF_KEEP  (64 * 1024) /* shrink an idle query buffer above this */
+#define READ_CHUNK 16384
+
+static void registry_add(struct session *s)
+{
+    pthread_mutex_lock(&srv.clients_lock);
+    s->gnext = srv.clients;
+    s->gprev = NULL;
+    if (srv.clients) srv.clients->gprev = s;
+    srv.clients = s;
+    pthread_mutex_unlock(&srv.clients_lock);
+}
+
+static void registry_del(struct session *s)
+{
+    pthread_mutex_lock(&srv.clients_lock);
+    if (s->gprev)
+        s->gprev->gnext = s->gnext;
+    else
+        srv.clients = s->gnext;
+    if (s->gnext) s->gnext->gprev = s->gprev;
+    pthread_mutex_unlock(&srv.clients_lock);
+}
+
+static bool is_loopback(const struct conn *c)
+{
+    return c->kind == CONN_UNIX || strncmp(c->peer, "127.", 4) == 0 ||
+           strncmp(c->peer, "::1:", 4) == 0;
+}
+
+static void *on_accept(void *wctx, struct conn *c)
+{
+    struct worker *w = wctx;
+    srv.stat_numconnections++;
+    if (atomic_load(&srv.connected_clients) >= cfg.maxclients) {
+        static const char msg[] = "-ERR max number of clients reached\r\n";
+        struct iovec iov = {.iov_base = (void *)msg, .iov_len = sizeof(msg) - 1};
+        c->ops->send(c, &iov, 1);
+        srv.stat_rejected_conn++;
+        return NULL;
+    }
+    if (cfg.protected_mode && !cfg.requirepass[0] && !is_loopback(c)) {
+        static const char msg[] =
+            "-DENIED Slipstream is running in protected mode because protected mode is enabled "
+            "and no password is set for the default user. In this mode connections are only "
+            "accepted from the loopback interface. Set a password with requirepass, or disable "
+            "protected mode with 'protected-mode no', after making sure the server is not "
+            "reachable from untrusted networks.\r\n";
+        struct iovec iov = {.iov_base = (void *)msg, .iov_len = sizeof(msg) - 1};
+        c->ops->send(c, &iov, 1);
+        return NULL;
+    }
+    struct session *s = calloc(1, sizeof(*s));
+    if (!s) return NULL;
+    s->conn = c;
+    s->w = w;
+    s->id = atomic_fetch_add(&srv.next_client_id, 1);
+    s->resp = 2;
+    s->authed = cfg.requirepass[0] == '\0';
+    resp_parser_init(&s->parser);
+    s->parser.max_bulk = cfg.proto_max_bulk_len;
+    s->parser.unauthenticated = !s->authed;
+    reply_init(&s->out);
+    s->ctime_ms = s->last_ms = store_mstime();
+    if (c->kind == CONN_TCP && cfg.tc.tcp_keepalive > 0)
+        sock_conn_keepalive(c, cfg.tc.tcp_keepalive);
+    s->wnext = w->sessions;
+    if (w->sessions) w->sessions->wprev = s;
+    w->sessions = s;
+    w->nsessions++;
+    atomic_fetch_add(&srv.connected_clients, 1);
+    registry_add(s);
+    return s;
+}
+
+static void session_free(struct session *s)
+{
+    struct worker *w = s->w;
+    registry_del(s);
+    if (s->wprev)
+        s->wprev->wnext = s->wnext;
+    else
+        w->sessions = s->wnext;
+    if (s->wnext) s->wnext->wprev = s->wprev;
+    w->nsessions--;
+    atomic_fetch_sub(&srv.connected_clients, 1);
+    resp_parser_free(&s->parser);
+    reply_release(&s->out);
+    free(s->qbuf);
+    free(s->name);
+    free(s);
+}
+
+void session_close(struct session *s)
+{
+    if (s->flags & SF_IN_HANDLER) {
+        s->flags |= SF_CLOSE_ASAP;
+        return;
+    }
+    struct conn *c = s->conn;
+    session_free(s);
+    c->ops->close(c);
+}
+
+/* The transport lost the connection: free without touching it. */
+static void on_close(void *sess)
+{
+    session_free(sess);
+}
+
+/* Output-buffer limits for normal clients (client-output-buffer-limit):
+ * past the hard limit, or past the soft limit for longer than its seconds,
+ * the client is dropped without further output. */
+static bool obuf_over_limit(struct session *s)
+{
+    const struct obuf_limit *l = &cfg.obuf[OBL_NORMAL];
+    size_t used = s->out.chunks_mem;
+    if (l->hard && used >= (size_t)l->hard) return true;
+    if (l->soft && used >= (size_t)l->soft) {
+        int64_t now = store_mstime();
+        if (!s->obuf_soft_since)
+            s->obuf_soft_since = now;
+        else if (now - s->obuf_soft_since >= l->soft_seconds * 1000)
+            return true;
+    } else {
+        s->obuf_soft_since = 0;
+    }
+    return false;
+}
+
+bool session_flush(struct session *s)
+{
+    struct worker *w = s->w;
+    while (s->out.pending) {
+        struct iovec iov[16];
+        int n = reply_iov(&s->out, iov, 16);
+        if (n == 0) break;
+        ssize_t k = s->conn->ops->send(s->conn, iov, n);
+        if (k == -EAGAIN || k == 0) {
+            s->conn->ops->want_write(s->conn, true);
+            return true;
+        }
+        if (k < 0) {
+            session_close(s);
+            return false;
+        }
+        w->net_out += (uint64_t)k;
+        w->writes++;
+        reply_consume(&s->out, (size_t)k);
+    }
+    s->conn->ops->want_write(s->conn, false);
+    if (s->flags & SF_CLOSE_AFTER_REPLY) {
+        session_close(s);
+        return false;
+    }
+    return true;
+}
+
+/* Protocol error: reply, then close once the reply is written (Redis). */
+static void protocol_error(struct session *s)
+{
+    char buf[128], msg[160];
+    resp_strerror(&s->parser, buf, sizeof(buf));
+    snprintf(msg, sizeof(msg), "ERR %s", buf);
+    reply_error(&s->out, msg);
+    worker_count_error(s->w, "ERR");
+    s->flags |= SF_CLOSE_AFTER_REPLY;
+}
+
+static bool paused_for(const struct session *s)
+{
+    int kind = atomic_load(&srv.pause_kind);
+    if (kind == PAUSE_NONE) return false;
+    return store_mstime() < atomic_load(&srv.pause_end_ms);
+}
+
+void session_process(struct session *s)
+{
+    struct worker *w = s->w;
+    s->flags |= SF_IN_HANDLER;
+    while (!(s->flags & (SF_CLOSE_AFTER_REPLY | SF_CLOSE_ASAP))) {
+        size_t start = s->parser.pos;
+        int rc = resp_parse(&s->parser, s->qbuf, s->qlen);
+        if (rc == RESP_NEED_MORE) break;
+        if (rc == RESP_ERROR) {
+            protocol_error(s);
+            break;
+        }
+        if (s->parser.argc == 0) continue;
+        if (paused_for(s)) {
+            /* CLIENT PAUSE: keep the command for later (parse it again) */
+            int kind = atomic_load(&srv.pause_kind);
+            const struct resp_arg *a = &s->parser.argv[0];
+            bool hold = kind == PAUSE_ALL ||
+                        dispatch_is_write(a->ptr, a->len, s->parser.argc, s->parser.argv);
+            if (hold) {
+                s->parser.pos = start;
+                s->flags |= SF_PAUSED;
+                break;
+            }
+        }
+        dispatch_command(s, s->parser.argc, s->parser.argv);
+        if (s->out.chunks_mem > REPLY_CHUNK && obuf_over_limit(s)) {
+            s->flags |= SF_CLOSE_ASAP;
+            break;
+        }
+    }
+    s->flags &= ~SF_IN_HANDLER;
+    /* drop consumed bytes */
+    if (s->parser.pos) {
+        size_t rest = s->qlen - s->parser.pos;
+        if (rest) memmove(s->qbuf, s->qbuf + s->parser.pos, rest);
+        s->qlen = rest;
+        resp_consumed(&s->parser, s->parser.pos);
+    }
+    if (s->qlen == 0 && s->qcap > QBUF_KEEP) {
+        free(s->qbuf);
+        s->qbuf = NULL;
+        s->qcap = 0;
+    }
+    if (s->out.chunks_mem > w->client_max_obuf) w->client_max_obuf = s->out.chunks_mem;
+}
+
+/* Make room for at least `want` more bytes in the query buffer. */
+static bool qbuf_reserve(struct session *s, size_t want)
+{
+    if (s->qcap - s->qlen >= want) return true;
+    size_t cap = s->qcap ? s->qcap : QBUF_INIT;
+    while (cap - s->qlen < want) cap *= 2;
+    char *p = realloc(s->qbuf, cap);
+    if (!p) return false;
+    s->qbuf = p;
+    s->qcap = cap;
+    return true;
+}
+
+static void on_readable(void *sess)
+{
+    struct session *s = sess;
+    struct worker *w = s->w;
+    if (s->flags & SF_PAUSED) return;
+    for (int round = 0; round < 4; round++) {
+        /* a big argument in flight: read straight to its full size */
+        size_t want = resp_want(&s->parser);
+        size_t chunk = want > READ_CHUNK ? want : READ_CHUNK;
+        if (!qbuf_reserve(s, chunk)) {
+            session_close(s);
+            return;
+        }
+        ssize_t n = s->conn->ops->recv(s->conn, s->qbuf + s->qlen, s->qcap - s->qlen);
+        if (n == -EAGAIN) break;
+        if (n <= 0) {
+            session_close(s);
+            return;
+        }
+        w->net_in += (uint64_t)n;
+        w->reads++;
+        s->qlen += (size_t)n;
+        s->last_ms = store_mstime();
+        if (s->qlen > s->qpeak) s->qpeak = s->qlen;
+        if (s->qlen > w->client_max_qbuf) w->client_max_qbuf = s->qlen;
+        if ((long long)s->qlen > cfg.client_query_buffer_limit) {
+            /* Redis closes such a client without a reply */
+            session_close(s);
+            return;
+        }
+        session_process(s);
+        if (s->flags & SF_CLOSE_ASAP) {
+            session_close(s);
+            return;
+        }
+        if (!session_flush(s)) return;
+        if (s->flags & SF_PAUSED) {
+            s->conn->ops->pause_read(s->conn, true);
+            return;
+        }
+        if ((size_t)n < chunk) break; /* drained the socket */
+    }
+}
+
+static void on_writable(void *sess)
+{
+    struct session *s = sess;
+    if (s->flags & SF_CLOSE_ASAP) return; /* closed from on_readable/timers */
+    session_flush(s);
+}
+
+const struct conn_handler session_handler = {
+    .on_accept = on_accept,
+    .on_readable = on_readable,
+    .on_writable = on_writable,
+    .on_close = on_close,
+};
+
+size_t session_describe(const struct session *s, char *buf, size_t len)
+{
+    int64_t now = store_mstime();
+    const char *cmd = s->last_cmd ? dispatch_cmd_name(s->last_cmd) : "NULL";
+    char flags[8] = "N";
+    if (s->flags & SF_CLOSE_AFTER_REPLY) snprintf(flags, sizeof(flags), "c");
+    return (size_t)snprintf(
+        buf, len,
+        "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
+        "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=0 "
+        "oll=0 omem=%zu tot-mem=%zu events=r%s cmd=%s user=default redir=-1 resp=%d",
+        (unsigned long long)s->id, s->conn->peer, s->conn->local, s->conn->fd,
+        s->name ? s->name : "", (long long)((now - s->ctime_ms) / 1000),
+        (long long)((now - s->last_ms) / 1000), flags, s->db, s->qlen, s->qcap - s->qlen,
+        (size_t)REPLY_CHUNK, s->qpeak, s->out.chunks_mem, s->qcap + s->out.chunks_mem + sizeof(*s),
+        s->out.pending ? "w" : "", cmd, s->resp);
+}

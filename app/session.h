@@ -1,0 +1,82 @@
+/* session.h — one client connection's state: query buffer and parser,
+ * output buffer, selected db, protocol, auth and the CLIENT-visible fields.
+ *
+ * A session belongs to the worker whose transport accepted it; only that
+ * worker reads its buffers or writes its connection. Other threads reach it
+ * through the registry (server.h) for CLIENT LIST/KILL, reading scalar fields
+ * and setting `kill` only. */
+#ifndef SS_SESSION_H
+#define SS_SESSION_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "reply.h"
+#include "resp_parse.h"
+
+struct worker;
+struct cmd;
+
+enum {
+    SF_CLOSE_AFTER_REPLY = 1u << 0, /* QUIT, protocol errors */
+    SF_CLOSE_ASAP = 1u << 1,        /* output limit, kill: drop at once */
+    SF_PAUSED = 1u << 2,            /* input held by CLIENT PAUSE */
+    SF_REPLY_SKIP_NEXT = 1u << 3,   /* CLIENT REPLY SKIP: the next command */
+    SF_REPLY_SKIP = 1u << 4,        /* skipping the current command's reply */
+    SF_REPLY_OFF = 1u << 5,         /* CLIENT REPLY OFF */
+    SF_NO_EVICT = 1u << 6,
+    SF_IN_HANDLER = 1u << 7, /* processing input: closing is deferred */
+};
+
+struct session {
+    struct conn *conn;
+    struct worker *w;
+    uint64_t id;
+    uint32_t flags;
+    int db;
+    uint8_t resp;
+    bool authed;
+    atomic_int kill; /* set by CLIENT KILL from any worker */
+
+    char *qbuf;
+    size_t qlen, qcap, qpeak;
+    struct resp_parser parser;
+    struct reply out;
+    int64_t obuf_soft_since; /* ms when the soft limit was first exceeded */
+
+    char *name;                /* CLIENT SETNAME (registry lock for writes) */
+    int64_t ctime_ms, last_ms; /* creation, last interaction */
+    const struct cmd *last_cmd;
+
+    struct session *wnext, *wprev; /* worker list */
+    struct session *gnext, *gprev; /* registry list */
+};
+
+extern const struct conn_handler session_handler;
+
+/* Serve the input in the query buffer; called after reads and on unpause. */
+void session_process(struct session *s);
+/* Send queued output; returns false if the session was closed. */
+bool session_flush(struct session *s);
+/* Close now (or at the end of the current handler). */
+void session_close(struct session *s);
+/* "id=.. addr=.. ..." line for CLIENT LIST / CLIENT INFO (registry lock held
+ * when s belongs to another worker). */
+size_t session_describe(const struct session *s, char *buf, size_t len);
+
+/* Commands executed by the dispatcher (dispatch.c). */
+void dispatch_command(struct session *s, int argc, const struct resp_arg *argv);
+/* Would this call write (for CLIENT PAUSE WRITE)? */
+bool dispatch_is_write(const char *name, size_t len, int argc, const struct resp_arg *argv);
+/* "get", "config|set": the name CLIENT LIST shows. */
+const char *dispatch_cmd_name(const struct cmd *cmd);
+
+/* The session behind a command context (app commands only). */
+static inline struct session *ctx_session(const struct cmdctx *c)
+{
+    return (struct session *)c->client;
+}
+
+#endif

@@ -1,0 +1,120 @@
+/* worker.c — the worker loop (see worker.h). */
+#include <numa.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+
+#include "config.h"
+#include "db.h"
+#include "server.h"
+#include "session.h"
+#include "worker.h"
+
+#define EXPIRE_PERIOD_US 1000   /* an active-expiry slice at most every 1 ms */
+#define EXPIRE_BUDGET_US 250    /* ... of at most this long (x active-expire-effort) */
+#define CRON_PERIOD_US   100000 /* client timeouts, pause expiry: 10 times a second */
+
+void worker_count_error(struct worker *w, const char *code)
+{
+    w->total_error_replies++;
+    for (int i = 0; i < w->nerrs; i++) {
+        if (strcmp(w->errs[i].code, code) == 0) {
+            w->errs[i].count++;
+            return;
+        }
+    }
+    if (w->nerrs == ERRSTAT_MAX) return; /* Redis also stops tracking new codes */
+    snprintf(w->errs[w->nerrs].code, sizeof(w->errs[0].code), "%s", code);
+    w->errs[w->nerrs].count = 1;
+    w->nerrs++;
+}
+
+static void reset_stats(struct worker *w)
+{
+    memset(w->cmdstats, 0, sizeof(*w->cmdstats) * (size_t)srv.ncmds);
+    w->nerrs = 0;
+    w->total_error_replies = 0;
+    uint64_t dirty = w->st.dirty;
+    memset(&w->st, 0, sizeof(w->st));
+    w->st.dirty = dirty;
+    w->commands = w->net_in = w->net_out = w->reads = w->writes = 0;
+    w->client_max_qbuf = w->client_max_obuf = 0;
+    w->expire_cycle_us = 0;
+}
+
+/* CLIENT KILL from another worker: the killer flags sessions and wakes us. */
+static void worker_kills(struct worker *w)
+{
+    struct session *s = w->sessions;
+    while (s) {
+        struct session *next = s->wnext;
+        if (atomic_load(&s->kill)) session_close(s);
+        s = next;
+    }
+}
+
+/* Ten times a second: idle timeouts, paused clients
+ * whose pause ended, and CONFIG RESETSTAT. */
+static void worker_cron(struct worker *w, int64_t now_ms)
+{
+    unsigned gen = atomic_load(&srv.resetstat_gen);
+    if (gen != w->resetstat_seen) {
+        w->resetstat_seen = gen;
+        reset_stats(w);
+    }
+    bool pause_over =
+        atomic_load(&srv.pause_kind) == PAUSE_NONE || now_ms >= atomic_load(&srv.pause_end_ms);
+    struct session *s = w->sessions;
+    while (s) {
+        struct session *next = s->wnext;
+        if (cfg.timeout && now_ms - s->last_ms > cfg.timeout * 1000 && !(s->flags & SF_PAUSED)) {
+            session_close(s);
+        } else if ((s->flags & SF_PAUSED) && pause_over) {
+            s->flags &= ~SF_PAUSED;
+            s->conn->ops->pause_read(s->conn, false);
+            session_process(s);
+            if (s->flags & SF_CLOSE_ASAP)
+                session_close(s);
+            else
+                session_flush(s);
+        }
+        s = next;
+    }
+}
+
+int worker_main(void *arg)
+{
+    struct worker *w = arg;
+    if (numa_available() >= 0) numa_set_localalloc();
+    int rc = srv.tp->ops->worker_start(srv.tp, w->id, &session_handler, w);
+    if (rc < 0) {
+        fprintf(stderr, "worker %u: transport start failed: %s\n", w->id, strerror(-rc));
+        atomic_store(&srv.shutdown_asap, 1);
+        return rc;
+    }
+    atomic_store(&w->running, true);
+    const struct transport_ops *ops = srv.tp->ops;
+    while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+        ops->poll(srv.tp, w->id, 10000);
+        ops->flush(srv.tp, w->id);
+        if (atomic_load_explicit(&w->kill_pending, memory_order_relaxed) &&
+            atomic_exchange(&w->kill_pending, 0))
+            worker_kills(w);
+        int64_t now = store_ustime();
+        if (now - w->last_cron_us >= CRON_PERIOD_US) {
+            w->last_cron_us = now;
+            worker_cron(w, now / 1000);
+        }
+        if (cfg.active_expire && now - w->last_expire_us >= EXPIRE_PERIOD_US) {
+            w->last_expire_us = now;
+            db_active_expire(&srv.ks, w->shard_first, w->shard_last,
+                             EXPIRE_BUDGET_US * cfg.active_expire_effort, &w->st);
+            w->expire_cycle_us += (uint64_t)(store_ustime() - now);
+        }
+    }
+    ops->worker_stop(srv.tp, w->id);
+    atomic_store(&w->running, false);
+    return 0;
+}

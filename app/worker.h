@@ -1,0 +1,52 @@
+/* worker.h — a worker lcore: its loop, its sessions, its statistics.
+ *
+ * A worker runs: poll the transport (parse and execute what arrived, queue
+ * replies) -> flush (replies leave this iteration) -> timers (client
+ * timeouts, pause expiry, kill requests) -> a slice of active expiry. Its
+ * counters are its own (one cache line apart from the others); INFO sums
+ * them. Nothing here blocks. */
+#ifndef SS_WORKER_H
+#define SS_WORKER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmd.h"
+#include "cmdtable.h"
+
+#define ERRSTAT_MAX 128
+
+struct errstat {
+    char code[32];
+    uint64_t count;
+};
+
+struct worker {
+    unsigned id;
+    unsigned lcore;
+    struct wstats st;         /* store counters (hits, misses, expired...) */
+    struct cmdstat *cmdstats; /* [srv.ncmds] */
+    struct errstat errs[ERRSTAT_MAX];
+    int nerrs;
+    uint64_t total_error_replies;
+    uint64_t commands, net_in, net_out, reads, writes;
+    uint64_t client_max_qbuf, client_max_obuf; /* recent maxima (INFO clients) */
+    struct session *sessions;                  /* this worker's clients (own list) */
+    unsigned nsessions;
+    unsigned shard_first, shard_last; /* active-expiry share */
+    atomic_int kill_pending;
+    atomic_bool stop;
+    atomic_bool running;
+    unsigned resetstat_seen;
+    int64_t last_expire_us, last_cron_us;
+    uint64_t expire_cycle_us;
+    struct sarg *argv; /* scratch argument array */
+    int argv_cap;
+} __attribute__((aligned(64)));
+
+int worker_main(void *arg); /* the lcore entry point */
+/* Count an error reply (errorstats). */
+void worker_count_error(struct worker *w, const char *code);
+
+#endif

@@ -1,0 +1,67 @@
+/* cmd.h — what a command implementation receives, and the shared helpers
+ * for parsing its arguments.
+ *
+ * Every command handler has the signature `void cmd_xxx(struct cmdctx *c)`.
+ * When it runs, the dispatcher has checked arity and authentication and holds
+ * the locks of the shards of every key the command table names for it.
+ * Handlers reply through c->r exactly once per command (one RESP value).
+ */
+#ifndef SS_CMD_H
+#define SS_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keyspace.h"
+#include "reply.h"
+
+struct sarg {
+    const char *p;
+    size_t len;
+};
+
+/* Per-worker statistics a command may bump (summed for INFO). */
+struct wstats {
+    uint64_t keyspace_hits, keyspace_misses;
+    uint64_t expired_keys, expired_stale_perc, expired_time_cap_reached_count;
+    uint64_t evicted_keys;
+    uint64_t dirty; /* changes since the last save */
+} __attribute__((aligned(64)));
+
+struct cmd;
+
+struct cmdctx {
+    int argc;
+    struct sarg *argv;
+    struct reply *r;
+    struct keyspace *ks;
+    int db;
+    int64_t now_ms; /* the command's time: frozen while it runs */
+    struct wstats *st;
+    const struct cmd *cmd;
+    void *client;       /* the app's session; opaque to the store */
+    uint64_t dirty;     /* changes made by this command */
+    long long max_bulk; /* proto-max-bulk-len (string size limit) */
+};
+
+/* Case-insensitive match of an argument against a keyword. */
+bool arg_is(const struct sarg *a, const char *kw);
+/* Strict integer parse (Redis string2ll rules). */
+bool arg_ll(const struct sarg *a, long long *out);
+/* Parse or reply "value is not an integer or out of range": false if replied. */
+bool arg_ll_or_reply(struct cmdctx *c, const struct sarg *a, long long *out);
+/* Parse a double (Redis rules: no NaN, "inf"/"-inf" allowed). */
+bool arg_double(const struct sarg *a, long double *out);
+/* Current Unix time in ms / us (cached clock refreshed per command). */
+int64_t store_mstime(void);
+int64_t store_ustime(void);
+
+/* Redis string2ll / ll2string equivalents. */
+bool str_to_ll(const char *s, size_t len, long long *out);
+int ll_to_str(char *buf, size_t len, long long v);
+bool str_to_ld(const char *s, size_t len, long double *out);
+/* Glob matching (KEYS, SCAN MATCH, CONFIG GET), Redis's pattern syntax. */
+bool str_match(const char *pat, size_t plen, const char *s, size_t slen, bool nocase);
+
+#endif

@@ -1,0 +1,352 @@
+/* db.c — the entry-write path and lookups with lazy expiry (see db.h).
+ *
+ * This file is the only code that adds, removes or replaces entries of a
+ * shard's dictionaries and expiry indexes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+struct shard *db_shard(struct cmdctx *c, const struct sarg *key)
+{
+    return &c->ks->shards[ks_shard_of(c->ks, key->p, key->len)];
+}
+
+struct kdb *db_kdb(struct cmdctx *c, int db, const struct sarg *key)
+{
+    return &db_shard(c, key)->db[db];
+}
+
+static struct kentry *do_find(struct kdb *k, const struct sarg *key, uint64_t h)
+{
+    struct dnode *n = dict_find(&k->keys, key->p, key->len, h);
+    return (struct kentry *)n;
+}
+
+void db_will_write(struct cmdctx *c, int db, struct kentry *e)
+{
+    /* Hook point, before an existing entry changes: a snapshot in progress
+     * serializes the entry here first; WATCH invalidation bumps versions. */
+    (void)db;
+    (void)e;
+    struct shard *s = &c->ks->shards[ks_shard_of(c->ks, e->key, e->klen)];
+    s->version++;
+}
+
+void db_written(struct cmdctx *c, int db, struct kentry *e)
+{
+    /* Hook point, after a change: keyspace notifications go here. */
+    (void)db;
+    (void)e;
+    c->dirty++;
+}
+
+static void do_unlink_free(struct kdb *k, struct kentry *e)
+{
+    dict_unlink_node(&k->keys, &e->node);
+    if (e->expire >= 0) xindex_remove(&k->xi, e);
+    obj_free(e->val);
+    free(e);
+    dict_maybe_shrink(&k->keys);
+}
+
+/* Lazy expiry: delete e if its time has come. Returns true if deleted. */
+static bool do_expire_if_needed(struct cmdctx *c, struct kdb *k, struct kentry *e)
+{
+    if (!db_expired(c, e)) return false;
+    struct shard *s = &c->ks->shards[ks_shard_of(c->ks, e->key, e->klen)];
+    s->version++;
+    do_unlink_free(k, e);
+    if (c->st) c->st->expired_keys++;
+    return true;
+}
+
+struct kentry *db_lookup_quiet(struct cmdctx *c, int db, const struct sarg *key)
+{
+    struct kdb *k = db_kdb(c, db, key);
+    struct kentry *e = do_find(k, key, dict_hash(key->p, key->len));
+    if (e && do_expire_if_needed(c, k, e)) return NULL;
+    return e;
+}
+
+struct kentry *db_lookup_read(struct cmdctx *c, const struct sarg *key)
+{
+    struct kentry *e = db_lookup_quiet(c, c->db, key);
+    if (c->st) {
+        if (e)
+            c->st->keyspace_hits++;
+        else
+            c->st->keyspace_misses++;
+    }
+    if (e) obj_touch(e->val);
+    return e;
+}
+
+struct kentry *db_lookup_write(struct cmdctx *c, const struct sarg *key)
+{
+    struct kentry *e = db_lookup_quiet(c, c->db, key);
+    if (e) {
+        obj_touch(e->val);
+        db_will_write(c, c->db, e);
+    }
+    return e;
+}
+
+struct sobj *db_read_typed(struct cmdctx *c, const struct sarg *key, int type, bool *err)
+{
+    *err = false;
+    struct kentry *e = db_lookup_read(c, key);
+    if (!e) return NULL;
+    if (e->val->type != type) {
+        reply_errs(c->r, SERR_WRONGTYPE);
+        *err = true;
+        return NULL;
+    }
+    return e->val;
+}
+
+struct sobj *db_write_typed(struct cmdctx *c, const struct sarg *key, int type, bool *err)
+{
+    *err = false;
+    struct kentry *e = db_lookup_write(c, key);
+    if (!e) return NULL;
+    if (e->val->type != type) {
+        reply_errs(c->r, SERR_WRONGTYPE);
+        *err = true;
+        return NULL;
+    }
+    return e->val;
+}
+
+struct kentry *db_add(struct cmdctx *c, int db, const struct sarg *key, struct sobj *val)
+{
+    struct kdb *k = db_kdb(c, db, key);
+    struct kentry *e = malloc(sizeof(*e) + key->len);
+    if (!e) return NULL;
+    e->node.hash = dict_hash(key->p, key->len);
+    e->val = val;
+    e->expire = -1;
+    e->xidx = 0;
+    e->klen = (uint32_t)key->len;
+    memcpy(e->key, key->p, key->len);
+    dict_add(&k->keys, &e->node);
+    struct shard *s = db_shard(c, key);
+    s->version++;
+    db_written(c, db, e);
+    return e;
+}
+
+void db_replace(struct cmdctx *c, struct kentry *e, struct sobj *val)
+{
+    if (e->val != val) {
+        /* under an LFU policy the key keeps its access history (Redis's
+         * dbOverwrite); otherwise the new value is fresh */
+        if (obj_lfu_policy) {
+            val->lfu = e->val->lfu;
+            val->atime = e->val->atime;
+        }
+        obj_free(e->val);
+        e->val = val;
+    }
+}
+
+struct kentry *db_set(struct cmdctx *c, int db, const struct sarg *key, struct sobj *val,
+                      bool keepttl)
+{
+    struct kentry *e = db_lookup_quiet(c, db, key);
+    if (!e) return db_add(c, db, key, val);
+    db_will_write(c, db, e);
+    db_replace(c, e, val);
+    if (!keepttl && e->expire >= 0) db_set_expire(c, db, e, -1);
+    db_written(c, db, e);
+    return e;
+}
+
+void db_delete_entry(struct cmdctx *c, int db, struct kentry *e)
+{
+    struct kdb *k = &c->ks->shards[ks_shard_of(c->ks, e->key, e->klen)].db[db];
+    db_will_write(c, db, e);
+    c->dirty++;
+    do_unlink_free(k, e);
+}
+
+bool db_delete(struct cmdctx *c, int db, const struct sarg *key)
+{
+    struct kentry *e = db_lookup_quiet(c, db, key);
+    if (!e) return false;
+    db_delete_entry(c, db, e);
+    return true;
+}
+
+void db_set_expire(struct cmdctx *c, int db, struct kentry *e, int64_t when_ms)
+{
+    struct kdb *k = &c->ks->shards[ks_shard_of(c->ks, e->key, e->klen)].db[db];
+    if (when_ms < 0) {
+        if (e->expire >= 0) xindex_remove(&k->xi, e);
+        e->expire = -1;
+        return;
+    }
+    if (e->expire < 0 && xindex_add(&k->xi, e) != 0) {
+        /* out of memory for the index: the key keeps no TTL rather than a
+         * TTL nobody would ever sweep (the caller's reply stays truthful
+         * about the value being stored) */
+        return;
+    }
+    e->expire = when_ms;
+}
+
+struct kentry *db_lookup_notouch(struct cmdctx *c, int db, const struct sarg *key)
+{
+    struct kentry *e = db_lookup_quiet(c, db, key);
+    if (c->st) {
+        if (e)
+            c->st->keyspace_hits++;
+        else
+            c->st->keyspace_misses++;
+    }
+    return e;
+}
+
+struct kentry *db_lookup_for_write(struct cmdctx *c, int db, const struct sarg *key)
+{
+    struct kentry *e = db_lookup_quiet(c, db, key);
+    if (e) obj_touch(e->val);
+    return e;
+}
+
+struct sobj *db_string_for_update(struct cmdctx *c, int db, struct kentry *e, size_t need)
+{
+    db_will_write(c, db, e);
+    /* obj_string_make_raw frees the old object when it has to move it */
+    struct sobj *o = obj_string_make_raw(e->val, need);
+    if (o) e->val = o;
+    return o;
+}
+
+struct kentry *db_move(struct cmdctx *c, int db, struct kentry *e, int dstdb,
+                       const struct sarg *newkey)
+{
+    bool samekey = newkey->len == e->klen && memcmp(newkey->p, e->key, e->klen) == 0;
+    struct kentry *n = e;
+    if (!samekey) {
+        n = malloc(sizeof(*n) + newkey->len);
+        if (!n) return NULL;
+    }
+    db_will_write(c, db, e);
+    struct kdb *src = &c->ks->shards[ks_shard_of(c->ks, e->key, e->klen)].db[db];
+    int64_t expire = e->expire;
+    dict_unlink_node(&src->keys, &e->node);
+    if (expire >= 0) xindex_remove(&src->xi, e);
+    dict_maybe_shrink(&src->keys);
+    if (!samekey) {
+        n->node.hash = dict_hash(newkey->p, newkey->len);
+        n->val = e->val;
+        n->klen = (uint32_t)newkey->len;
+        memcpy(n->key, newkey->p, newkey->len);
+        free(e);
+    }
+    n->expire = -1;
+    n->xidx = 0;
+    struct kdb *dst = db_kdb(c, dstdb, newkey);
+    dict_add(&dst->keys, &n->node);
+    /* as db_set_expire: without room in the index the key keeps no TTL */
+    if (expire >= 0 && xindex_add(&dst->xi, n) == 0) n->expire = expire;
+    db_shard(c, newkey)->version++;
+    db_written(c, dstdb, n);
+    return n;
+}
+
+void db_swap(struct keyspace *ks, int a, int b)
+{
+    if (a == b) return;
+    for (unsigned i = 0; i < ks->nshards; i++) {
+        struct shard *s = &ks->shards[i];
+        struct kdb t = s->db[a];
+        s->db[a] = s->db[b];
+        s->db[b] = t;
+        s->version++;
+    }
+}
+
+uint64_t db_flush_shard(struct keyspace *ks, unsigned shard, int db, bool async)
+{
+    /* Freeing happens inline for now: dictionaries of a shard are bounded
+     * by keys/nshards. TODO(lazyfree): hand big ones to the control thread. */
+    (void)async;
+    struct shard *s = &ks->shards[shard];
+    struct kdb *k = &s->db[db];
+    uint64_t n = dict_size(&k->keys);
+    struct dict_iter it;
+    dict_iter_init(&it, &k->keys);
+    struct dnode *nd;
+    while ((nd = dict_iter_next(&it))) {
+        struct kentry *e = (struct kentry *)nd;
+        obj_free(e->val);
+        free(e);
+    }
+    dict_iter_done(&it);
+    const struct dict_type *t = k->keys.type;
+    dict_release(&k->keys, NULL, NULL);
+    dict_init(&k->keys, t);
+    xindex_free(&k->xi);
+    s->version++;
+    return n;
+}
+
+/* One shard's share of an active-expiry slice. Each db's expiry index is
+ * walked from its cursor in batches of 32 keys; like Redis's adaptive cycle,
+ * a db keeps its turn only while more than a quarter of a batch had expired,
+ * so keys with distant TTLs cost little and a mass expiry is drained fast.
+ * The deadline bounds the whole slice. */
+static uint64_t do_expire_sweep(struct keyspace *ks, struct shard *s, int64_t now_ms,
+                                int64_t deadline_us, struct wstats *st, bool *timeout)
+{
+    uint64_t expired = 0;
+    for (unsigned d = 0; d < ks->ndb; d++) {
+        struct kdb *k = &s->db[d];
+        for (;;) {
+            uint32_t batch = k->xi.n < 32 ? k->xi.n : 32, hit = 0;
+            for (uint32_t i = 0; i < batch && k->xi.n; i++) {
+                if (k->xi.cursor >= k->xi.n) k->xi.cursor = 0;
+                struct kentry *e = k->xi.v[k->xi.cursor];
+                if (e->expire <= now_ms) {
+                    do_unlink_free(k, e); /* the last element moved into cursor */
+                    hit++;
+                } else {
+                    k->xi.cursor++;
+                }
+            }
+            expired += hit;
+            if (st) st->expired_keys += hit;
+            if (hit) s->version++;
+            if (hit * 4 <= batch || !k->xi.n) break;
+            if (store_ustime() > deadline_us) {
+                *timeout = true;
+                return expired;
+            }
+        }
+    }
+    return expired;
+}
+
+uint64_t db_active_expire(struct keyspace *ks, unsigned first, unsigned last, int64_t budget_us,
+                          struct wstats *st)
+{
+    int64_t start = store_ustime();
+    int64_t deadline = start + budget_us;
+    int64_t now_ms = start / 1000;
+    uint64_t n = 0;
+    bool timeout = false;
+    for (unsigned i = first; i <= last && !timeout; i++) {
+        struct shard *s = &ks->shards[i];
+        bool any = false;
+        for (unsigned d = 0; d < ks->ndb; d++)
+            if (s->db[d].xi.n) any = true;
+        if (!any) continue;
+        pthread_mutex_lock(&s->lock);
+        n += do_expire_sweep(ks, s, now_ms, deadline, st, &timeout);
+        pthread_mutex_unlock(&s->lock);
+    }
+    if (timeout && st) st->expired_time_cap_reached_count++;
+    return n;
+}

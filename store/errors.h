@@ -1,0 +1,83 @@
+/* errors.h — every fixed error reply, from one table (Redis 7.0's text).
+ *
+ * Replies are written with reply_errs(r, SERR_xxx). Messages with arguments
+ * (unknown command, arity, ...) are formatted by reply_errorf() from the
+ * formats listed here too, so no error text lives anywhere else.
+ */
+#ifndef SS_ERRORS_H
+#define SS_ERRORS_H
+
+#define SERR_LIST(X)                                                                        \
+    X(WRONGTYPE, "WRONGTYPE Operation against a key holding the wrong kind of value")       \
+    X(SYNTAX, "ERR syntax error")                                                           \
+    X(NOTINT, "ERR value is not an integer or out of range")                                \
+    X(NOTFLOAT, "ERR value is not a valid float")                                           \
+    X(OVERFLOW, "ERR increment or decrement would overflow")                                \
+    X(NOSUCHKEY, "ERR no such key")                                                         \
+    X(OUTOFRANGE, "ERR index out of range")                                                 \
+    X(NOAUTH, "NOAUTH Authentication required.")                                            \
+    X(WRONGPASS, "WRONGPASS invalid username-password pair or user is disabled.")           \
+    X(NOPASS_SET, "ERR AUTH <password> called without any password configured for the "     \
+                  "default user. Are you sure your configuration is correct?")              \
+    X(DBINDEX, "ERR DB index is out of range")                                              \
+    X(SAMEOBJ, "ERR source and destination objects are the same")                           \
+    X(BUSYKEY, "BUSYKEY Target key name already exists.")                                   \
+    X(EXPIRE_INVALID, "ERR invalid expire time in '%s' command")                            \
+    X(OOM, "OOM command not allowed when used memory > 'maxmemory'.")                       \
+    X(STRING_TOO_LONG, "ERR string exceeds maximum allowed size (proto-max-bulk-len)")      \
+    X(INCR_NAN, "ERR increment would produce NaN or Infinity")                              \
+    X(NOPROTO, "NOPROTO unsupported protocol version")                                      \
+    X(OFFSET_RANGE, "ERR offset is out of range")                                           \
+    X(BIT_RANGE, "ERR bit offset is not an integer or out of range")                        \
+    X(TIMEOUT_NEG, "ERR timeout is negative")                                               \
+    X(TIMEOUT_INVALID, "ERR timeout is not a float or out of range")                        \
+    X(NOT_POSITIVE, "ERR value is out of range, must be positive")                          \
+    X(MULTI_NESTED, "ERR MULTI calls can not be nested")                                    \
+    X(EXEC_NOMULTI, "ERR EXEC without MULTI")                                               \
+    X(DISCARD_NOMULTI, "ERR DISCARD without MULTI")                                         \
+    X(EXECABORT, "EXECABORT Transaction discarded because of previous errors.")             \
+    X(NOT_IN_MULTI, "ERR Command not allowed inside a transaction")                         \
+    X(CLUSTER_DISABLED, "ERR This instance has cluster support disabled")                   \
+    X(UNBLOCKED, "UNBLOCKED client unblocked via CLIENT UNBLOCK")                           \
+    X(MIN_MAX_FLOAT, "ERR min or max is not a float")                                       \
+    X(MIN_MAX_LEX, "ERR min or max not valid string range item")                            \
+    X(NO_SUCH_CLIENT, "ERR No such client")                                                 \
+    X(DECR_OVERFLOW, "ERR decrement would overflow")                                        \
+    X(INVALID_CURSOR, "ERR invalid cursor")                                                 \
+    X(DB_FIRST, "ERR invalid first DB index")                                               \
+    X(DB_SECOND, "ERR invalid second DB index")                                             \
+    X(EXPIRE_NX_CONFLICT, "ERR NX and XX, GT or LT options at the same time are not "       \
+                          "compatible")                                                     \
+    X(EXPIRE_GT_LT, "ERR GT and LT options at the same time are not compatible")            \
+    X(LCS_NOT_STRING, "ERR The specified keys must contain string values")                  \
+    X(LCS_LEN_IDX, "ERR If you want both the length and indexes, please just use IDX.")     \
+    X(LCS_TOO_LONG, "ERR String too long for LCS")                                          \
+    X(LCS_MEM_LIMIT, "ERR Insufficient memory, transient memory for LCS exceeds "           \
+                     "proto-max-bulk-len")                                                  \
+    X(LCS_NOMEM, "ERR Insufficient memory, failed allocating transient memory for LCS")     \
+    X(LFU_NOT_SELECTED, "ERR An LFU maxmemory policy is not selected, access frequency "    \
+                        "not tracked. Please note that when switching between policies at " \
+                        "runtime LRU and LFU data will take some time to adjust.")          \
+    X(LFU_SELECTED, "ERR An LFU maxmemory policy is selected, idle time not tracked. "      \
+                    "Please note that when switching between policies at runtime LRU "      \
+                    "and LFU data will take some time to adjust.")
+
+enum serr {
+#define X(name, text) SERR_##name,
+    SERR_LIST(X)
+#undef X
+        SERR__COUNT
+};
+
+extern const char *const serr_text[SERR__COUNT];
+
+/* Formats with arguments (used through reply_errorf). */
+#define SERRF_UNKNOWN_CMD "ERR unknown command '%.128s', with args beginning with: %s"
+#define SERRF_UNKNOWN_SUB "ERR unknown subcommand '%.128s'. Try %s HELP."
+#define SERRF_ARITY       "ERR wrong number of arguments for '%s' command"
+/* EXPIRE family: the option as given (length, bytes). */
+#define SERRF_UNSUPPORTED_OPTION "ERR Unsupported option %.*s"
+/* Integer arguments with a bounded range (SELECT, MOVE, COPY's DB). */
+#define SERRF_LONG_RANGE "ERR value is out of range, value must between %ld and %ld"
+
+#endif
