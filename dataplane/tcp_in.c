@@ -97,6 +97,14 @@ static void tcb_established(struct net_worker *w, struct tcb *t)
 static bool tcb_accept(struct net_worker *w, struct tcb *t)
 {
     void *s = w->h != NULL ? w->h->on_accept(w->wctx, &t->conn) : NULL;
+    if (s == NULL && t->snd.len > 0) {
+        /* Refused with a message (e.g. "-DENIED ..."): deliver it, then FIN,
+         * like Redis writing the error before closing. */
+        t->flags |= TCBF_APP_CLOSED | TCBF_FIN_QUEUED;
+        tcp_set_state(w, t, TCP_FIN_WAIT_1);
+        tcp_mark_output(w, t);
+        return false;
+    }
     if (s == NULL) {
         NET_INC(w, aborts);
         tcp_send_rst_tcb(w, t);

@@ -257,6 +257,7 @@ void tcp_flush_output(struct net_worker *w)
 {
     struct tcp_worker *tw = w->tcp;
     struct tcb *t;
+    if (tw == NULL) return; /* worker stopped */
     while ((t = TAILQ_FIRST(&tw->out_list)) != NULL) {
         TAILQ_REMOVE(&tw->out_list, t, out_link);
         t->on_out = 0;

@@ -201,6 +201,7 @@ void tcp_deliver_events(struct net_worker *w)
     struct tcp_worker *tw = w->tcp;
     const struct conn_handler *h = w->h;
     struct tcb *t;
+    if (tw == NULL) return;
     unsigned budget = tw->ntcb; /* bounded: callbacks may re-queue */
     while ((t = TAILQ_FIRST(&tw->rd_list)) != NULL && budget-- > 0) {
         TAILQ_REMOVE(&tw->rd_list, t, rd_link);

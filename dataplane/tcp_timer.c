@@ -198,6 +198,7 @@ static void tcb_fire(struct net_worker *w, struct tcb *t)
 void tcp_timers_run(struct net_worker *w)
 {
     struct tcp_worker *tw = w->tcp;
+    if (tw == NULL) return;
     uint64_t now_ms = w->now_us / 1000;
     if (now_ms <= tw->wheel_ms) return;
     if (now_ms - tw->wheel_ms > TCP_WHEEL_SLOTS) tw->wheel_ms = now_ms - TCP_WHEEL_SLOTS;
