@@ -160,7 +160,7 @@ class Server(object):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def client(self, **kw):
-        kw.setdefault("socket_timeout", 30)
+        kw.setdefault("socket_timeout", 10)
         return redis.Redis(host=self.host, port=self.port, **kw)
 
     def raw(self, transport="tcp", **kw):

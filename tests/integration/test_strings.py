@@ -687,7 +687,8 @@ def test_lcs_errors(r, raw):
     ("+1", b"embstr"), (" 1", b"embstr"), ("1.5", b"embstr"),
     ("hello", b"embstr"), ("", b"embstr"),
     ("x" * 44, b"embstr"), ("x" * 45, b"raw"), ("y" * 1000, b"raw"),
-])
+], ids=lambda v: (v.decode() if isinstance(v, bytes) else
+                  v if len(v) <= 20 else "%dchars" % len(v)))
 def test_object_encoding_on_set(r, value, enc):
     r.set("k", value)
     assert r.object("encoding", "k") == enc
