@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""bench_kernel.py — Slipstream vs redis-server on loopback, same run.
+
+Starts Debian's redis-server and Slipstream (kernel-socket transport,
+`--workers 1`) side by side with persistence off, each server pinned to the
+same core, and runs redis-benchmark (pinned to another core) against each
+with identical parameters: SET and GET, 50 clients, -P 1 and -P 16. Rounds
+alternate between the servers and the median round is reported. Prints
+throughput and p50/p99 latency for both and Slipstream's ratio.
+
+    pktgen-tests/bench_kernel.py [--requests N] [--rounds R] [--bin PATH]
+
+Exit status 0 when every case meets issue 2's bar (>= 1.1x throughput and
+no worse p99 at -P 1 and -P 16), 1 otherwise (the figures are printed
+either way).
+"""
+import argparse
+import csv
+import io
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_ping(port, timeout=20):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with socket.create_connection(('127.0.0.1', port), timeout=1) as s:
+                s.sendall(b'PING\r\n')
+                if s.recv(16).startswith(b'+PONG'):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f'server on port {port} did not answer PING')
+
+
+def start(cmd, port, cwd):
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    wait_ping(port)
+    return p
+
+
+def stop(p):
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def bench(port, test, pipeline, requests, clients, client_cpu):
+    cmd = ['taskset', '-c', str(client_cpu), 'redis-benchmark', '-h', '127.0.0.1', '-p',
+           str(port), '-t', test, '-c', str(clients), '-n', str(requests), '-P', str(pipeline),
+           '-r', '100000', '-d', '16', '--csv']
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    if not rows:
+        raise RuntimeError(f'no output from {" ".join(cmd)}')
+    r = rows[0]
+    return dict(rps=float(r['rps']), p50=float(r['p50_latency_ms']),
+                p99=float(r['p99_latency_ms']), avg=float(r['avg_latency_ms']))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--requests', type=int, default=400000)
+    ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--clients', type=int, default=50)
+    ap.add_argument('--bin', default=os.path.join(ROOT, 'build', 'app', 'slipstream'))
+    ap.add_argument('--server-cpu', type=int, default=1)
+    ap.add_argument('--client-cpu', type=int, default=0)
+    ap.add_argument('--extra', default='', help='extra slipstream arguments')
+    args = ap.parse_args()
+
+    ncpu = os.cpu_count() or 1
+    if ncpu < 2:
+        print('note: one CPU only; server and client share it', file=sys.stderr)
+        args.server_cpu = args.client_cpu = 0
+
+    tmp = tempfile.mkdtemp(prefix='ss-bench-')
+    rport, sport = free_port(), free_port()
+    redis = start(['taskset', '-c', str(args.server_cpu), 'redis-server', '--port', str(rport),
+                   '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp],
+                  rport, tmp)
+    # Slipstream: the worker lcore runs on core 1 (the control thread, which
+    # mostly sleeps, on core 0), i.e. the same single core redis-server uses.
+    ss_cmd = [args.bin, '--port', str(sport), '--bind', '127.0.0.1', '--save', '',
+              '--workers', '1'] + args.extra.split()
+    slip = start(ss_cmd, sport, tmp)
+    results = {}
+    try:
+        cases = [(t, p) for p in (1, 16) for t in ('set', 'get')]
+        for t, p in cases:
+            runs = {'redis': [], 'slipstream': []}
+            for _ in range(args.rounds):
+                for name, port in (('redis', rport), ('slipstream', sport)):
+                    runs[name].append(bench(port, t, p, args.requests, args.clients,
+                                            args.client_cpu))
+            for name in runs:
+                rs = sorted(runs[name], key=lambda x: x['rps'])
+                results[(t, p, name)] = rs[len(rs) // 2]
+    finally:
+        stop(redis)
+        stop(slip)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    ok = True
+    print(f'\n{"test":<6}{"-P":>4}  {"server":<11}{"ops/s":>12}{"p50 ms":>9}{"p99 ms":>9}'
+          f'{"ratio":>8}{"p99 ok":>8}')
+    for t, p in [(t, p) for p in (1, 16) for t in ('set', 'get')]:
+        r, s = results[(t, p, 'redis')], results[(t, p, 'slipstream')]
+        ratio = s['rps'] / r['rps']
+        p99ok = s['p99'] <= r['p99']
+        ok = ok and ratio >= 1.1 and p99ok
+        print(f'{t:<6}{p:>4}  {"redis":<11}{r["rps"]:>12.0f}{r["p50"]:>9.3f}{r["p99"]:>9.3f}')
+        print(f'{"":<6}{"":>4}  {"slipstream":<11}{s["rps"]:>12.0f}{s["p50"]:>9.3f}'
+              f'{s["p99"]:>9.3f}{ratio:>7.2f}x{"yes" if p99ok else "NO":>8}')
+    print('\nbar: >= 1.10x throughput with no worse p99 ->', 'MET' if ok else 'NOT MET')
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
