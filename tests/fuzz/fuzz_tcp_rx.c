@@ -60,8 +60,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char *eal[] = {"fuzz", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry",
-                   "-m", "128", "-l", "0", "--log-level", "lib.eal:error", NULL};
+    char *eal[] = {"fuzz", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-m",
+                   "128",  "-l",        "0",        "--log-level", "lib.eal:error",  NULL};
     if (rte_eal_init(11, eal) < 0) abort();
     pool = rte_pktmbuf_pool_create("fz", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
     if (pool == NULL) abort();
