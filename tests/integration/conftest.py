@@ -107,6 +107,8 @@ class Server(object):
         return self.overrides.get("unixsocket")
 
     def start(self):
+        """Start the process and wait for PING; on failure clean up and raise
+        with the server's log, so nothing is left behind."""
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.args, cwd=self.dir,
                                      stdout=self._log, stderr=subprocess.STDOUT,
@@ -114,15 +116,16 @@ class Server(object):
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("server exited with %s during start:\n%s\n%s"
-                                   % (self.proc.returncode, " ".join(self.args),
-                                      self.log_tail()))
+                why = "server exited with %s during start" % self.proc.returncode
+                break
             if _ping_raw(self.host, self.port):
                 return self
             time.sleep(0.02)
+        else:
+            why = "server did not answer PING within %ss" % START_TIMEOUT
+        tail = self.log_tail()
         self.stop()
-        raise RuntimeError("server did not answer PING within %ss:\n%s"
-                           % (START_TIMEOUT, self.log_tail()))
+        raise RuntimeError("%s:\n%s\n%s" % (why, " ".join(self.args), tail))
 
     def log_tail(self, n=4000):
         try:
