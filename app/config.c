@@ -16,6 +16,10 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "server.h"
+#ifdef SS_HAVE_DPDK_TRANSPORT
+#include "dpdk_transport.h"
+#endif
 
 struct config cfg;
 pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -202,6 +206,134 @@ static void get_workers(char *buf, size_t len)
     snprintf(buf, len, "%u", cfg.tc.workers);
 }
 
+/* Data-plane fault injection (tests; this kernel has no netem). Each
+ * probability lives in cfg.dp_fault[] and reaches the port layer through
+ * dpdk_fault_set(): at once on CONFIG SET, and at start-up once the
+ * transport exists (config_apply_dataplane_faults, from main). Kinds in the
+ * order of enum dp_fault_kind; the parameter is "dataplane-fault-<kind>". */
+static const char *const dp_fault_kinds[DP_FAULT__COUNT] = {"drop", "dup", "reorder", "delay",
+                                                            "corrupt"};
+
+/* kind: one of enum dp_fault_kind, DP_FAULT__COUNT for the delay bound, -1
+ * for everything. 0, or -1 when the transport refuses. */
+static int apply_fault(int kind)
+{
+#ifdef SS_HAVE_DPDK_TRANSPORT
+    if (srv.tp == NULL || !srv.dataplane) return 0; /* loading: main applies them */
+    uint64_t seed = (uint64_t)cfg.dp_fault_seed;
+    double bound = (double)cfg.dp_fault_delay_us;
+    if (kind < 0 || kind == DP_FAULT__COUNT) {
+        if (dpdk_fault_set(srv.tp, "delay-us", bound, seed) < 0) return -1;
+        if (kind == DP_FAULT__COUNT) return 0;
+        for (int k = 0; k < DP_FAULT__COUNT; k++)
+            if (dpdk_fault_set(srv.tp, dp_fault_kinds[k], cfg.dp_fault[k], seed) < 0) return -1;
+        return 0;
+    }
+    return dpdk_fault_set(srv.tp, dp_fault_kinds[kind], cfg.dp_fault[kind], seed);
+#else
+    (void)kind;
+    return 0;
+#endif
+}
+
+int config_apply_dataplane_faults(void)
+{
+    if (!srv.dataplane) {
+        /* a fault setting on kernel sockets is a configuration error */
+        for (int k = 0; k < DP_FAULT__COUNT; k++)
+            if (cfg.dp_fault[k] != 0) return -1;
+        return 0;
+    }
+    return apply_fault(-1);
+}
+
+static int set_fault(int kind, const char *v, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    double p = strtod(v, &end);
+    if (*v == '\0' || *end || errno || !(p >= 0 && p <= 1)) {
+        snprintf(err, errlen, "argument must be a probability between 0 and 1");
+        return -1;
+    }
+    if (srv.tp != NULL && !srv.dataplane && p != 0) {
+        snprintf(err, errlen, "fault injection needs the DPDK data plane (dataplane-port)");
+        return -1;
+    }
+    cfg.dp_fault[kind] = p;
+    if (apply_fault(kind) < 0) {
+        snprintf(err, errlen, "the data plane refused the fault setting");
+        return -1;
+    }
+    return 0;
+}
+
+static void get_fault(int kind, char *buf, size_t len)
+{
+    snprintf(buf, len, "%g", cfg.dp_fault[kind]);
+}
+
+/* clang-format off */
+#define FAULT_PARAM_FNS(kind, idx)                                                 \
+    static int set_fault_##kind(const char *v, char *err, size_t len)             \
+    {                                                                              \
+        return set_fault(idx, v, err, len);                                        \
+    }                                                                              \
+    static void get_fault_##kind(char *buf, size_t len) { get_fault(idx, buf, len); }
+/* clang-format on */
+FAULT_PARAM_FNS(drop, DP_FAULT_DROP)
+FAULT_PARAM_FNS(dup, DP_FAULT_DUP)
+FAULT_PARAM_FNS(reorder, DP_FAULT_REORDER)
+FAULT_PARAM_FNS(delay, DP_FAULT_DELAY)
+FAULT_PARAM_FNS(corrupt, DP_FAULT_CORRUPT)
+
+static int set_fault_delay_us(const char *v, char *err, size_t errlen)
+{
+    long long x;
+    if (!str_to_ll(v, strlen(v), &x) || x < 1 || x > 10000000) {
+        snprintf(err, errlen, "argument must be between 1 and 10000000 inclusive");
+        return -1;
+    }
+    cfg.dp_fault_delay_us = x;
+    if (apply_fault(DP_FAULT__COUNT) < 0) {
+        snprintf(err, errlen, "the data plane refused the fault setting");
+        return -1;
+    }
+    return 0;
+}
+
+static void get_fault_delay_us(char *buf, size_t len)
+{
+    snprintf(buf, len, "%lld", cfg.dp_fault_delay_us);
+}
+
+static int set_fault_seed(const char *v, char *err, size_t errlen)
+{
+    long long x;
+    if (!str_to_ll(v, strlen(v), &x)) {
+        snprintf(err, errlen, "argument couldn't be parsed into an integer");
+        return -1;
+    }
+    cfg.dp_fault_seed = x;
+    /* a new seed restarts every worker's random streams */
+    if (apply_fault(-1) < 0) {
+        snprintf(err, errlen, "the data plane refused the fault setting");
+        return -1;
+    }
+    return 0;
+}
+
+static void get_fault_seed(char *buf, size_t len)
+{
+    snprintf(buf, len, "%lld", cfg.dp_fault_seed);
+}
+
+/* clang-format off */
+#define FAULT_PARAM(kind, what)                                                        \
+    {"dataplane-fault-" #kind, NULL, P_SPECIAL, 0, NULL, 0, 0, "0", NULL,              \
+     set_fault_##kind, get_fault_##kind}
+/* clang-format on */
+
 #define TC_STR(field) &cfg.tc.field, .strsize = sizeof(cfg.tc.field)
 #define C_STR(field)  &cfg.field, .strsize = sizeof(cfg.field)
 
@@ -249,6 +381,15 @@ static struct param params[] = {
     {"dataplane-gateway", NULL, P_STR, PF_IMMUTABLE, TC_STR(dataplane_gateway), .deflt = ""},
     {"dataplane-mtu", NULL, P_INT, PF_IMMUTABLE, &cfg.tc.dataplane_mtu, 576, 9000, "1500"},
     {"dpdk-args", NULL, P_STR, PF_IMMUTABLE, C_STR(dpdk_args), .deflt = ""},
+    FAULT_PARAM(drop, "drops"),
+    FAULT_PARAM(dup, "duplicates"),
+    FAULT_PARAM(reorder, "holds back behind the next one (reorders)"),
+    FAULT_PARAM(delay, "delays (up to dataplane-fault-delay-us)"),
+    FAULT_PARAM(corrupt, "corrupts on receive (one bit flipped)"),
+    {"dataplane-fault-delay-us", NULL, P_SPECIAL, 0, NULL, 0, 0, "5000", NULL, set_fault_delay_us,
+     get_fault_delay_us},
+    {"dataplane-fault-seed", NULL, P_SPECIAL, 0, NULL, 0, 0, "1", NULL, set_fault_seed,
+     get_fault_seed},
     /* files and logging */
     {"dir", NULL, P_STR, PF_PROTECTED, C_STR(dir), .deflt = ""},
     {"dbfilename", NULL, P_STR, PF_PROTECTED, C_STR(dbfilename), .deflt = "dump.rdb"},

@@ -22,6 +22,15 @@ struct obuf_limit {
 
 enum { OBL_NORMAL = 0, OBL_REPLICA = 1, OBL_PUBSUB = 2 };
 
+enum dp_fault_kind {
+    DP_FAULT_DROP,
+    DP_FAULT_DUP,
+    DP_FAULT_REORDER,
+    DP_FAULT_DELAY,
+    DP_FAULT_CORRUPT,
+    DP_FAULT__COUNT
+};
+
 struct config {
     struct transport_config tc; /* bind, port, unixsocket, dataplane-* ... */
     char bind_str[1024];
@@ -52,6 +61,11 @@ struct config {
     long long active_expire_effort;
     long long shards;
     char dpdk_args[1024];
+    /* dataplane-fault-*: probabilities by enum dp_fault_kind, the delay
+     * bound and the random seed (tests only; see dataplane/net_fault.h) */
+    double dp_fault[DP_FAULT__COUNT];
+    long long dp_fault_delay_us;
+    long long dp_fault_seed;
     int lazyfree_lazy_user_del;
     int lazyfree_lazy_user_flush;
     long long slowlog_log_slower_than;
@@ -81,6 +95,10 @@ void config_match(const char *pattern, size_t plen,
                   void (*fn)(const char *name, const char *value, void *arg), void *arg);
 /* Rewrite the config file preserving comments and unknown lines. */
 int config_rewrite(char *err, size_t errlen);
+
+/* Push every dataplane-fault-* value to the DPDK transport (main, once the
+ * transport exists; CONFIG SET applies its own at once). 0 or -1. */
+int config_apply_dataplane_faults(void);
 
 extern pthread_mutex_t cfg_lock;
 

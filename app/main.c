@@ -180,6 +180,13 @@ int main(int argc, char **argv)
         rte_eal_cleanup();
         return 1;
     }
+    if (config_apply_dataplane_faults() < 0) {
+        ctl_log(LOG_WARNING, "dataplane-fault-*: fault injection needs the DPDK data plane "
+                             "(dataplane-port)");
+        srv.tp->ops->destroy(srv.tp);
+        rte_eal_cleanup();
+        return 1;
+    }
 
     srv.nworkers = workers;
     srv.workers = aligned_alloc(64, sizeof(struct worker) * workers);
