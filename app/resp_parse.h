@@ -51,7 +51,8 @@ enum {
     X(EXPECTED_DOLLAR, "Protocol error: expected '$', got '%c'")                 \
     X(UNBALANCED_QUOTES, "Protocol error: unbalanced quotes in request")         \
     X(UNAUTH_MBULK, "Protocol error: unauthenticated multibulk length")          \
-    X(UNAUTH_BULK, "Protocol error: unauthenticated bulk length")
+    X(UNAUTH_BULK, "Protocol error: unauthenticated bulk length")                \
+    X(NOMEM, "Protocol error: out of memory") /* ours: allocation failed */
 
 enum resp_err {
 #define X(name, text) RESP_E_##name,
@@ -100,5 +101,9 @@ void resp_consumed(struct resp_parser *p, size_t n);
 size_t resp_want(const struct resp_parser *p);
 /* Formats the error for p->err into buf (Redis's text, no "-ERR " prefix). */
 const char *resp_strerror(const struct resp_parser *p, char *buf, size_t len);
+/* Same text, binary safe: returns its full length (as snprintf does). The
+ * text holds a NUL when EXPECTED_DOLLAR got a NUL byte (Redis sends it as
+ * is); a CR or LF byte is shown as a space, as Redis does. */
+size_t resp_error_text(const struct resp_parser *p, char *buf, size_t len);
 
 #endif
