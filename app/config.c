@@ -16,6 +16,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "tunables.h"
 #include "server.h"
 #ifdef SS_HAVE_DPDK_TRANSPORT
 #include "dpdk_transport.h"
@@ -407,18 +408,18 @@ static struct param params[] = {
      "10000"},
     {"slowlog-max-len", NULL, P_LL, 0, &cfg.slowlog_max_len, 0, LONG_MAX, "128"},
     {"latency-monitor-threshold", NULL, P_LL, 0, &cfg.latency_monitor_threshold, 0, LLONG_MAX, "0"},
-    /* encodings (used by the data types) */
-    {"list-max-listpack-size", "list-max-ziplist-size", P_LL, 0, &cfg.list_max_listpack_size,
+    /* encodings: the data types read them from store_tun (store/tunables.h) */
+    {"list-max-listpack-size", "list-max-ziplist-size", P_LL, 0, &store_tun.list_max_listpack_size,
      INT_MIN, INT_MAX, "-2"},
-    {"list-compress-depth", NULL, P_LL, 0, &cfg.list_compress_depth, 0, INT_MAX, "0"},
+    {"list-compress-depth", NULL, P_LL, 0, &store_tun.list_compress_depth, 0, INT_MAX, "0"},
     {"hash-max-listpack-entries", "hash-max-ziplist-entries", P_LL, 0,
-     &cfg.hash_max_listpack_entries, 0, LONG_MAX, "512"},
-    {"hash-max-listpack-value", "hash-max-ziplist-value", P_LL, 0, &cfg.hash_max_listpack_value, 0,
+     &store_tun.hash_max_listpack_entries, 0, LONG_MAX, "512"},
+    {"hash-max-listpack-value", "hash-max-ziplist-value", P_LL, 0, &store_tun.hash_max_listpack_value, 0,
      LONG_MAX, "64"},
-    {"set-max-intset-entries", NULL, P_LL, 0, &cfg.set_max_intset_entries, 0, LONG_MAX, "512"},
+    {"set-max-intset-entries", NULL, P_LL, 0, &store_tun.set_max_intset_entries, 0, LONG_MAX, "512"},
     {"zset-max-listpack-entries", "zset-max-ziplist-entries", P_LL, 0,
-     &cfg.zset_max_listpack_entries, 0, LONG_MAX, "128"},
-    {"zset-max-listpack-value", "zset-max-ziplist-value", P_LL, 0, &cfg.zset_max_listpack_value, 0,
+     &store_tun.zset_max_listpack_entries, 0, LONG_MAX, "128"},
+    {"zset-max-listpack-value", "zset-max-ziplist-value", P_LL, 0, &store_tun.zset_max_listpack_value, 0,
      LONG_MAX, "64"},
 };
 

@@ -73,10 +73,6 @@ struct config {
     long long latency_monitor_threshold;
     char notify_keyspace_events[32];
     int rdbcompression, rdbchecksum;
-    long long list_max_listpack_size, list_compress_depth;
-    long long hash_max_listpack_entries, hash_max_listpack_value;
-    long long set_max_intset_entries;
-    long long zset_max_listpack_entries, zset_max_listpack_value;
     char config_file[1024]; /* absolute path, empty when started without one */
 };
 

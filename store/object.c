@@ -70,6 +70,17 @@ struct sobj *obj_string_from_int(int64_t v)
     return o;
 }
 
+struct sobj *obj_new_coll(enum obj_type t, enum obj_enc enc, void *ptr)
+{
+    /* header only: collections keep their structure behind v.ptr */
+    struct sobj *o = obj_alloc(0);
+    if (!o) return NULL;
+    o->type = (uint8_t)t;
+    o->enc = (uint8_t)enc;
+    o->v.ptr = ptr;
+    return o;
+}
+
 static struct sobj *obj_embstr(const char *p, size_t len)
 {
     struct sobj *o = obj_alloc(len + 1);

@@ -97,6 +97,10 @@ struct sobj *obj_string_make_raw(struct sobj *o, size_t need);
 /* Parse as a Redis integer (strict: no spaces, no '+', within int64). */
 bool obj_string_to_int(const struct sobj *o, int64_t *out);
 
+/* A collection object of type t and encoding enc owning ptr (NULL on
+ * allocation failure; ptr is then still the caller's). */
+struct sobj *obj_new_coll(enum obj_type t, enum obj_enc enc, void *ptr);
+
 /* Free any object (dispatches on type). */
 void obj_free(struct sobj *o);
 /* Deep copy (COPY command). NULL on allocation failure. */

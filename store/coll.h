@@ -1,0 +1,54 @@
+/* coll.h — helpers shared by the collection types (t_hash.c, t_set.c,
+ * t_zset.c): *SCAN argument parsing and replies, random numbers, Redis's
+ * double parsing, and replying listpack entries.
+ */
+#ifndef SS_COLL_H
+#define SS_COLL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmd.h"
+
+/* Per-thread xorshift64*: HRANDFIELD, SPOP, SRANDMEMBER, ZRANDMEMBER. */
+uint64_t coll_rand(void);
+/* Uniform in [0, n), n > 0. */
+static inline uint64_t coll_rand_below(uint64_t n)
+{
+    return coll_rand() % n;
+}
+
+/* HSCAN/SSCAN/ZSCAN: the cursor at argv[2] (Redis's parseScanCursorOrReply:
+ * "ERR invalid cursor"). */
+bool coll_scan_cursor(struct cmdctx *c, uint64_t *cursor);
+/* The options after the cursor (COUNT n, MATCH p; TYPE is SCAN's alone):
+ * Redis's order of checks. Replies and returns false on error. */
+struct scan_opts {
+    const char *pat;
+    size_t patlen;
+    long long count;
+    bool all; /* no MATCH, or MATCH "*" */
+};
+bool coll_scan_opts(struct cmdctx *c, struct scan_opts *o);
+static inline bool coll_scan_match(const struct scan_opts *o, const void *s, size_t len)
+{
+    return o->all || str_match(o->pat, o->patlen, s, len, false);
+}
+/* "*2 $1 0 *0": the reply to a scan of a missing key. */
+void coll_reply_empty_scan(struct cmdctx *c);
+/* Write the cursor half of a scan reply: "*2 $n <cursor>". */
+void coll_reply_scan_cursor(struct cmdctx *c, uint64_t cursor);
+
+/* Redis's getDoubleFromObject: strtod over the whole argument, no leading
+ * space, no NaN, no overflow to +-HUGE_VAL by ERANGE. "inf" is fine. */
+bool coll_str_to_d(const char *s, size_t len, double *out);
+/* Redis's getLongFromObjectOrReply + range: replies NOTINT or the range
+ * message "ERR value is out of range, must be ..." (msg NULL) or msg. */
+bool coll_range_ll_or_reply(struct cmdctx *c, const struct sarg *a, long long min, long long max,
+                            const char *msg, long long *out);
+
+/* The listpack entry at p as a bulk string. */
+void coll_reply_lp(struct reply *r, const unsigned char *p);
+
+#endif

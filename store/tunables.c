@@ -1,0 +1,13 @@
+/* tunables.c — the encoding thresholds (tunables.h), with Redis 7.0's
+ * defaults until the configuration sets them. */
+#include "tunables.h"
+
+struct store_tunables store_tun = {
+    .hash_max_listpack_entries = 512,
+    .hash_max_listpack_value = 64,
+    .set_max_intset_entries = 512,
+    .zset_max_listpack_entries = 128,
+    .zset_max_listpack_value = 64,
+    .list_max_listpack_size = -2,
+    .list_compress_depth = 0,
+};

@@ -1,0 +1,24 @@
+/* tunables.h — the encoding thresholds the data types read.
+ *
+ * The store includes no app/ header: app/config.c's parameter table points
+ * its rows (hash-max-listpack-entries and the rest, with their *-ziplist-*
+ * aliases) straight at these fields, so CONFIG SET takes effect on the next
+ * command. Readers see a plain aligned load; a command may use the old or
+ * the new value while CONFIG SET runs, as in Redis between commands.
+ */
+#ifndef SS_TUNABLES_H
+#define SS_TUNABLES_H
+
+struct store_tunables {
+    long long hash_max_listpack_entries; /* 512 */
+    long long hash_max_listpack_value;   /* 64 */
+    long long set_max_intset_entries;    /* 512 */
+    long long zset_max_listpack_entries; /* 128 */
+    long long zset_max_listpack_value;   /* 64 */
+    long long list_max_listpack_size;    /* -2: 8 KiB per quicklist node */
+    long long list_compress_depth;       /* 0 */
+};
+
+extern struct store_tunables store_tun;
+
+#endif
