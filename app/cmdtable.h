@@ -66,7 +66,11 @@ struct cmd {
     const char *group;
     const char *info2, *info3; /* COMMAND INFO entry in RESP2 / RESP3 */
     const char *docs2, *docs3; /* COMMAND DOCS entry (value part) */
-    int id;                    /* index into per-worker cmdstat arrays */
+    const char *acl;           /* ACL categories: "@write @string @slow" */
+    /* key specs' flags by the argument each spec starts at, for COMMAND
+     * GETKEYSANDFLAGS: "1:RW access delete|2:OW update" ("" if no keys) */
+    const char *keyflags;
+    int id; /* index into per-worker cmdstat arrays */
 };
 
 extern struct cmd cmd_table[];

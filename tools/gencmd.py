@@ -27,7 +27,18 @@ Line format (fields separated by ' | ' with spaces, blank lines and # comments i
           key value [NX|XX] [GET] [EX seconds|PX milliseconds|KEEPTTL]
           turned into COMMAND DOCS 'arguments' so redis-cli can show hints
   status  (optional 10th field) 'partial' or a short note for the docs table
+
+Redis's own metadata for the commands it has (key specs, tips, doc flags,
+history, argument trees) is recorded from redis-server 7.0.15 into
+commands.meta.json beside commands.def (tools/record_command_meta.py). When a
+command has an entry there, its COMMAND INFO / DOCS replies are serialized
+from it, in Redis 7.0's exact reply shapes; commands.def still drives
+dispatch, arity checks and key extraction, and `--check` (a meson test)
+reports any disagreement between the two. Commands Redis lacks get replies
+derived from their commands.def line.
 """
+import json
+import os
 import re
 import sys
 
@@ -275,8 +286,14 @@ def legacy_range(c):
     return (0, 0, 0)
 
 
+# Flags that steer our dispatcher but that COMMAND INFO does not show (Redis
+# keeps protected/sentinel internal too).
+HIDDEN_FLAGS = {'container', 'allshards', 'sentinel', 'only_sentinel', 'protected',
+                'no_propagate'}
+
+
 def cmd_flags(c):
-    fl = [f for f in c['flags'] if f != 'container']
+    fl = [f for f in c['flags'] if f not in HIDDEN_FLAGS]
     ks = keyspec_of(c)
     if ks and ks[0] in ('keynum', 'custom'):
         fl.append('movablekeys')
@@ -289,18 +306,46 @@ def acl_cats(c):
         a = FLAG_ACL.get(f)
         if a and a not in cats:
             cats.insert(0, a)
-    if 'fast' not in c['flags'] and 'slow' not in cats and 'container' not in c['flags']:
+    if 'fast' not in c['flags'] and 'slow' not in cats:
         cats.append('slow')
     return ['@' + x for x in cats]
+
+
+def derived_key_flags(c):
+    return ['RW', 'update'] if 'write' in c['flags'] else ['RO', 'access']
+
+
+def acl_of(c):
+    """ACL categories as COMMAND INFO shows them ('@string' ...)."""
+    m = c.get('meta')
+    return m['acl'] if m else acl_cats(c)
+
+
+def keyflags_of(c):
+    """The key specs' flags for COMMAND GETKEYSANDFLAGS, by where each spec
+    starts: "1:RW access delete|2:OW update". A key belongs to the last spec
+    starting at or before it (a keyword search counts as starting at 0)."""
+    m = c.get('meta')
+    if m is not None:
+        parts = []
+        for ks in m['key_specs']:
+            bs = ks['begin_search']
+            start = bs['spec'].get('index', 0) if bs['type'] == 'index' else 0
+            parts.append('%d:%s' % (start, ' '.join(ks['flags'])))
+        return '|'.join(parts)
+    ks = keyspec_of(c)
+    if ks is None or ks[0] == 'custom':
+        return ''
+    return '%d:%s' % (ks[1], ' '.join(derived_key_flags(c)))
 
 
 def key_specs(r, c):
     ks = keyspec_of(c)
     if ks is None or ks[0] == 'custom':
-        r.arr(0)
+        r.set(0)
         return
-    flags = ['RW', 'UPDATE'] if 'write' in c['flags'] else ['RO', 'ACCESS']
-    r.arr(1)
+    flags = derived_key_flags(c)
+    r.set(1)
     r.map(3)
     r.bulk('flags')
     r.set(len(flags))
@@ -324,7 +369,7 @@ def key_specs(r, c):
         r.map(3)
         r.bulk('lastkey')
         r.int(l - f if l >= 0 else l)
-        r.bulk('step')
+        r.bulk('keystep')
         r.int(s)
         r.bulk('limit')
         r.int(0)
@@ -338,11 +383,118 @@ def key_specs(r, c):
         r.int(0)
         r.bulk('firstkey')
         r.int(f)
-        r.bulk('step')
+        r.bulk('keystep')
         r.int(s)
 
 
+# --- Redis's recorded metadata (commands.meta.json) ------------------------
+#
+# Reply shapes of Redis 7.0 (server.c addReplyCommandInfo / addReplyCommandDocs):
+#   INFO  *10: name, arity, ~flags(+), first, last, step, ~acl(+), ~tips($),
+#         ~key_specs(%), subcommands (*n of INFO entries, or ~0 when none)
+#   key spec %: notes $, flags ~(+), begin_search %{type $, spec %{...}},
+#         find_keys %{type $, spec %{...}}  (spec values: int : / string $)
+#   DOCS  %: summary since group complexity deprecated_since replaced_by $,
+#         doc_flags ~(+), history ~ of *2 [$version, $text], arguments * of
+#         argument maps, subcommands % name -> DOCS
+#   argument %: name type token summary since deprecated_since $,
+#         key_spec_index :, flags ~(+), arguments * of argument maps
+
+def meta_value(r, v):
+    """A key-spec value: maps, sets of status strings, integers, strings."""
+    if isinstance(v, dict):
+        r.map(len(v))
+        for k, x in v.items():
+            r.bulk(k)
+            meta_value(r, x)
+    elif isinstance(v, list):
+        r.set(len(v))
+        for x in v:
+            r.simple(x)
+    elif isinstance(v, int):
+        r.int(v)
+    else:
+        r.bulk(v)
+
+
+def meta_info_reply(r, c, m):
+    r.arr(10)
+    r.bulk(c['name'])
+    r.int(m['arity'])
+    r.set(len(m['flags']))
+    for f in m['flags']:
+        r.simple(f)
+    r.int(m['first'])
+    r.int(m['last'])
+    r.int(m['step'])
+    r.set(len(m['acl']))
+    for a in m['acl']:
+        r.simple(a)
+    r.set(len(m['tips']))
+    for t in m['tips']:
+        r.bulk(t)
+    r.set(len(m['key_specs']))
+    for ks in m['key_specs']:
+        meta_value(r, ks)
+
+
+def meta_arg(r, a):
+    r.map(len(a))
+    for k, v in a.items():
+        r.bulk(k)
+        if k == 'key_spec_index':
+            r.int(v)
+        elif k == 'flags':
+            r.set(len(v))
+            for f in v:
+                r.simple(f)
+        elif k == 'arguments':
+            r.arr(len(v))
+            for x in v:
+                meta_arg(r, x)
+        else:
+            r.bulk(v)
+
+
+def meta_docs_reply(r, c, d):
+    n = len(d) + (1 if c['subs'] else 0)
+    r.map(n)
+    for k, v in d.items():
+        r.bulk(k)
+        if k == 'doc_flags':
+            r.set(len(v))
+            for f in v:
+                r.simple(f)
+        elif k == 'history':
+            r.set(len(v))
+            for ver, text in v:
+                r.arr(2)
+                r.bulk(ver)
+                r.bulk(text)
+        elif k == 'arguments':
+            r.arr(len(v))
+            for a in v:
+                meta_arg(r, a)
+        else:
+            r.bulk(v)
+
+
+def subcommands_info(r, c):
+    # Redis: an array of the subcommands' entries, or an empty set if none
+    if not c['subs']:
+        r.set(0)
+        return
+    r.arr(len(c['subs']))
+    for s in c['subs']:
+        info_reply(r, s)
+
+
 def info_reply(r, c):
+    m = c.get('meta')
+    if m:
+        meta_info_reply(r, c, m)
+        subcommands_info(r, c)
+        return
     lf, ll, ls = legacy_range(c)
     r.arr(10)
     r.bulk(c['name'])
@@ -360,9 +512,7 @@ def info_reply(r, c):
         r.simple(a)
     r.set(0)  # tips
     key_specs(r, c)
-    r.arr(len(c['subs']))
-    for s in c['subs']:
-        info_reply(r, s)
+    subcommands_info(r, c)
 
 
 def doc_arg(r, a):
@@ -392,6 +542,16 @@ def doc_arg(r, a):
 
 
 def docs_reply(r, c):
+    m = c.get('meta')
+    if m:
+        meta_docs_reply(r, c, m['docs'])
+        if c['subs']:
+            r.bulk('subcommands')
+            r.map(len(c['subs']))
+            for s in c['subs']:
+                r.bulk(s['name'])
+                docs_reply(r, s)
+        return
     args = parse_usage(c['usage']) if c['usage'] else []
     n = 3 + (1 if args else 0) + (1 if c['subs'] else 0)
     r.map(n)
@@ -416,8 +576,8 @@ def docs_reply(r, c):
 
 def cstr(s):
     out = []
-    for ch in s:
-        o = ord(ch)
+    for o in s.encode('utf-8'):
+        ch = chr(o)
         if ch == '\\':
             out.append('\\\\')
         elif ch == '"':
@@ -491,7 +651,8 @@ def gen_c(cmds, out):
         return (f'    {{ {cstr(fullname)}, {cstr(shortname)}, {c["arity"]}, {flags}, '
                 f'{{ {kind}, {a1}, {a2}, {a3}, {kfn} }}, {h}, {subs}, {nsubs}, '
                 f'{cstr(c["group"])},\n      {cstr(r2.text())},\n      {cstr(r3.text())},\n'
-                f'      {cstr(d2.text())},\n      {cstr(d3.text())} }},\n')
+                f'      {cstr(d2.text())},\n      {cstr(d3.text())},\n'
+                f'      {cstr(" ".join(acl_of(c)))}, {cstr(keyflags_of(c))} }},\n')
 
     tops = [c for c in cmds if c['parent'] is None]
     for c in tops:
@@ -525,20 +686,59 @@ def gen_md(cmds, out):
         w('| --- | --- | --- | --- | --- | --- |\n')
         for c in sorted(groups[g], key=lambda x: x['name']):
             nm = c['name'].upper().replace('|', ' ')
-            w(f'| `{nm}` | {c["arity"]} | {" ".join(c["flags"])} | {c["since"]} | '
-              f'{c["summary"]} | {c["note"]} |\n')
+            d = c['meta']['docs'] if c.get('meta') else c
+            w(f'| `{nm}` | {c["arity"]} | {" ".join(c["flags"])} | {d["since"]} | '
+              f'{d["summary"]} | {c["note"]} |\n')
         w('\n')
+
+
+def load(defpath):
+    """commands.def, with each command's recorded Redis metadata attached."""
+    cmds = parse(defpath)
+    mpath = os.path.join(os.path.dirname(os.path.abspath(defpath)), 'commands.meta.json')
+    if os.path.exists(mpath):
+        with open(mpath, encoding='utf-8') as f:
+            meta = json.load(f)
+        for c in cmds:
+            c['meta'] = meta.get(c['name'])
+    return cmds
+
+
+def check(cmds):
+    """Disagreements between commands.def and Redis's recorded metadata."""
+    problems = []
+    for c in cmds:
+        m = c.get('meta')
+        if not m:
+            continue
+        where = f'commands.def:{c["lineno"]}: {c["name"]}'
+        if m['arity'] != c['arity']:
+            problems.append(f'{where}: arity {c["arity"]}, Redis {m["arity"]}')
+        ours = set(cmd_flags(c))
+        if ours != set(m['flags']):
+            problems.append(f'{where}: flags {sorted(ours)}, Redis {sorted(m["flags"])}')
+        if set(acl_cats(c)) != set(m['acl']):
+            problems.append(f'{where}: acl {sorted(acl_cats(c))}, Redis {sorted(m["acl"])}')
+        if c['group'] != m['docs'].get('group'):
+            problems.append(f'{where}: group {c["group"]}, Redis {m["docs"].get("group")}')
+    return problems
 
 
 def main():
     args = sys.argv[1:]
     if len(args) == 3 and args[0] == '--docs':
         with open(args[2], 'w', encoding='utf-8') as f:
-            gen_md(parse(args[1]), f)
+            gen_md(load(args[1]), f)
         return
+    if len(args) == 2 and args[0] == '--check':
+        problems = check(load(args[1]))
+        for p in problems:
+            print(p)
+        sys.exit(1 if problems else 0)
     if len(args) != 2:
-        sys.exit('usage: gencmd.py commands.def cmdtable.c | --docs commands.def commands.md')
-    cmds = parse(args[0])
+        sys.exit('usage: gencmd.py commands.def cmdtable.c | --docs commands.def commands.md'
+                 ' | --check commands.def')
+    cmds = load(args[0])
     with open(args[1], 'w', encoding='utf-8') as f:
         gen_c(cmds, f)
 
