@@ -67,7 +67,8 @@ static const struct cmd *resolve(struct session *s, int argc, const struct sarg 
         reply_unknown(s, argc, argv);
         return NULL;
     }
-    if (c->flags & CMD_CONTAINER) {
+    /* a container needs its subcommand; COMMAND runs alone or with one */
+    if ((c->flags & CMD_CONTAINER) || (c->nsubs && argc >= 2)) {
         if (argc < 2) {
             reply_errorf(&s->out, SERRF_ARITY, c->name);
             count_rejected(s, c, "ERR");
@@ -102,7 +103,7 @@ bool dispatch_is_write(const char *name, size_t len, int argc, const struct resp
 {
     const struct cmd *c = cmd_lookup(name, len);
     if (!c) return false;
-    if ((c->flags & CMD_CONTAINER) && argc > 1) {
+    if (c->nsubs && argc > 1) {
         const struct cmd *sub = cmd_lookup_sub(c, argv[1].ptr, argv[1].len);
         if (sub) c = sub;
     }

@@ -58,6 +58,10 @@
     X(LFU_NOT_SELECTED, "ERR An LFU maxmemory policy is not selected, access frequency "    \
                         "not tracked. Please note that when switching between policies at " \
                         "runtime LRU and LFU data will take some time to adjust.")          \
+    X(CMD_INVALID, "ERR Invalid command specified")                                         \
+    X(CMD_NARGS, "ERR Invalid number of arguments specified for command")                   \
+    X(CMD_BADARGS, "ERR Invalid arguments specified for command")                           \
+    X(CMD_NOKEYS, "ERR The command has no key arguments")                                   \
     X(LFU_SELECTED, "ERR An LFU maxmemory policy is selected, idle time not tracked. "      \
                     "Please note that when switching between policies at runtime LRU "      \
                     "and LFU data will take some time to adjust.")
