@@ -16,11 +16,11 @@
 
 #include "cmd.h"
 #include "config.h"
-#include "tunables.h"
 #include "server.h"
 #ifdef SS_HAVE_DPDK_TRANSPORT
 #include "dpdk_transport.h"
 #endif
+#include "tunables.h"
 
 struct config cfg;
 pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -31,6 +31,7 @@ enum {
     PF_SENSITIVE = 2, /* value hidden from logs */
     PF_PROTECTED = 4, /* needs enable-protected-configs */
     PF_HIDDEN = 8,    /* not shown by CONFIG GET * */
+    PF_NOLIVE = 16,   /* Redis applies it at runtime; Slipstream at start-up only */
 };
 
 struct enum_val {
@@ -46,10 +47,12 @@ struct param {
     long long min, max;
     const char *deflt;
     const struct enum_val *enums;
-    /* P_SPECIAL: parse/format by hand */
-    int (*set)(const char *v, char *err, size_t errlen);
+    /* P_SPECIAL: parse/format by hand; set() validates, and stores only
+     * when `apply` (so CONFIG SET can check every pair before changing any) */
+    int (*set)(const char *v, bool apply, char *err, size_t errlen);
     void (*get)(char *buf, size_t len);
     size_t strsize;
+    const char *doc; /* one line for docs/configuration.md */
 };
 
 static const struct enum_val ev_loglevel[] = {{"debug", 0},   {"verbose", 1}, {"notice", 2},
@@ -62,7 +65,44 @@ static const struct enum_val ev_policy[] = {
 
 /* ---- special parameters ---- */
 
-static int set_bind(const char *v, char *err, size_t errlen)
+/* An enum value by name (case-insensitive), or Redis's error listing them. */
+static int enum_parse(const struct enum_val *ev, const char *v, int *out, char *err, size_t errlen)
+{
+    for (const struct enum_val *e = ev; e->name; e++) {
+        if (!strcasecmp(e->name, v)) {
+            *out = e->val;
+            return 0;
+        }
+    }
+    size_t off = (size_t)snprintf(err, errlen, "argument(s) must be one of the following: ");
+    for (const struct enum_val *e = ev; e->name && off < errlen; e++)
+        off += (size_t)snprintf(err + off, errlen - off, "%s%s", e == ev ? "" : ", ", e->name);
+    return -1;
+}
+
+/* maxmemory-policy: the store keeps LFU counters only under an LFU policy
+ * (OBJECT FREQ / IDLETIME answer by it). */
+static int set_policy(const char *v, bool apply, char *err, size_t errlen)
+{
+    int val;
+    if (enum_parse(ev_policy, v, &val, err, errlen) != 0) return -1;
+    if (!apply) return 0;
+    cfg.maxmemory_policy = val;
+    obj_lfu_policy = val == 1 || val == 5; /* volatile-lfu, allkeys-lfu */
+    return 0;
+}
+
+static void get_policy(char *buf, size_t len)
+{
+    for (const struct enum_val *e = ev_policy; e->name; e++)
+        if (e->val == cfg.maxmemory_policy) {
+            snprintf(buf, len, "%s", e->name);
+            return;
+        }
+    snprintf(buf, len, "?");
+}
+
+static int set_bind(const char *v, bool apply, char *err, size_t errlen)
 {
     struct transport_config *tc = &cfg.tc;
     char tmp[1024];
@@ -73,8 +113,10 @@ static int set_bind(const char *v, char *err, size_t errlen)
             snprintf(err, errlen, "Too many bind addresses specified.");
             return -1;
         }
-        snprintf(tc->bind[n++], sizeof(tc->bind[0]), "%s", tok);
+        if (apply) snprintf(tc->bind[n], sizeof(tc->bind[0]), "%s", tok);
+        n++;
     }
+    if (!apply) return 0;
     if (n == 0) {
         /* "bind" with no address: every interface */
         snprintf(tc->bind[0], sizeof(tc->bind[0]), "*");
@@ -92,7 +134,7 @@ static void get_bind(char *buf, size_t len)
 
 static bool parse_mem(const char *v, long long *out);
 
-static int set_obuf(const char *v, char *err, size_t errlen)
+static int set_obuf(const char *v, bool apply, char *err, size_t errlen)
 {
     char tmp[512];
     snprintf(tmp, sizeof(tmp), "%s", v);
@@ -131,7 +173,7 @@ static int set_obuf(const char *v, char *err, size_t errlen)
         nl[cls].soft = s;
         nl[cls].soft_seconds = ss;
     }
-    memcpy(cfg.obuf, nl, sizeof(nl));
+    if (apply) memcpy(cfg.obuf, nl, sizeof(nl));
     return 0;
 }
 
@@ -144,7 +186,7 @@ static void get_obuf(char *buf, size_t len)
                                 cfg.obuf[i].hard, cfg.obuf[i].soft, cfg.obuf[i].soft_seconds);
 }
 
-static int set_save(const char *v, char *err, size_t errlen)
+static int set_save(const char *v, bool apply, char *err, size_t errlen)
 {
     /* "save" pairs of <seconds> <changes>, or "" to disable; validated now,
      * acted on when persistence lands */
@@ -163,7 +205,7 @@ static int set_save(const char *v, char *err, size_t errlen)
         snprintf(err, errlen, "Invalid save parameters");
         return -1;
     }
-    snprintf(cfg.save, sizeof(cfg.save), "%s", v);
+    if (apply) snprintf(cfg.save, sizeof(cfg.save), "%s", v);
     return 0;
 }
 
@@ -172,7 +214,7 @@ static void get_save(char *buf, size_t len)
     snprintf(buf, len, "%s", cfg.save);
 }
 
-static int set_unixsocketperm(const char *v, char *err, size_t errlen)
+static int set_unixsocketperm(const char *v, bool apply, char *err, size_t errlen)
 {
     char *end;
     errno = 0;
@@ -181,7 +223,7 @@ static int set_unixsocketperm(const char *v, char *err, size_t errlen)
         snprintf(err, errlen, "argument must be an octal number between 0 and 777");
         return -1;
     }
-    cfg.tc.unixsocketperm = (unsigned)p;
+    if (apply) cfg.tc.unixsocketperm = (unsigned)p;
     return 0;
 }
 
@@ -190,7 +232,7 @@ static void get_unixsocketperm(char *buf, size_t len)
     snprintf(buf, len, "%o", cfg.tc.unixsocketperm);
 }
 
-static int set_workers(const char *v, char *err, size_t errlen)
+static int set_workers(const char *v, bool apply, char *err, size_t errlen)
 {
     long long x;
     /* 0 means "cores - 1, at least 1", resolved at start-up */
@@ -198,7 +240,7 @@ static int set_workers(const char *v, char *err, size_t errlen)
         snprintf(err, errlen, "argument must be between 0 and 64 inclusive");
         return -1;
     }
-    cfg.tc.workers = (unsigned)x;
+    if (apply) cfg.tc.workers = (unsigned)x;
     return 0;
 }
 
@@ -248,7 +290,7 @@ int config_apply_dataplane_faults(void)
     return apply_fault(-1);
 }
 
-static int set_fault(int kind, const char *v, char *err, size_t errlen)
+static int set_fault(int kind, const char *v, bool apply, char *err, size_t errlen)
 {
     char *end;
     errno = 0;
@@ -261,6 +303,7 @@ static int set_fault(int kind, const char *v, char *err, size_t errlen)
         snprintf(err, errlen, "fault injection needs the DPDK data plane (dataplane-port)");
         return -1;
     }
+    if (!apply) return 0;
     cfg.dp_fault[kind] = p;
     if (apply_fault(kind) < 0) {
         snprintf(err, errlen, "the data plane refused the fault setting");
@@ -276,9 +319,9 @@ static void get_fault(int kind, char *buf, size_t len)
 
 /* clang-format off */
 #define FAULT_PARAM_FNS(kind, idx)                                                 \
-    static int set_fault_##kind(const char *v, char *err, size_t len)             \
+    static int set_fault_##kind(const char *v, bool apply, char *err, size_t len) \
     {                                                                              \
-        return set_fault(idx, v, err, len);                                        \
+        return set_fault(idx, v, apply, err, len);                                 \
     }                                                                              \
     static void get_fault_##kind(char *buf, size_t len) { get_fault(idx, buf, len); }
 /* clang-format on */
@@ -288,13 +331,14 @@ FAULT_PARAM_FNS(reorder, DP_FAULT_REORDER)
 FAULT_PARAM_FNS(delay, DP_FAULT_DELAY)
 FAULT_PARAM_FNS(corrupt, DP_FAULT_CORRUPT)
 
-static int set_fault_delay_us(const char *v, char *err, size_t errlen)
+static int set_fault_delay_us(const char *v, bool apply, char *err, size_t errlen)
 {
     long long x;
     if (!str_to_ll(v, strlen(v), &x) || x < 1 || x > 10000000) {
         snprintf(err, errlen, "argument must be between 1 and 10000000 inclusive");
         return -1;
     }
+    if (!apply) return 0;
     cfg.dp_fault_delay_us = x;
     if (apply_fault(DP_FAULT__COUNT) < 0) {
         snprintf(err, errlen, "the data plane refused the fault setting");
@@ -308,13 +352,14 @@ static void get_fault_delay_us(char *buf, size_t len)
     snprintf(buf, len, "%lld", cfg.dp_fault_delay_us);
 }
 
-static int set_fault_seed(const char *v, char *err, size_t errlen)
+static int set_fault_seed(const char *v, bool apply, char *err, size_t errlen)
 {
     long long x;
     if (!str_to_ll(v, strlen(v), &x)) {
         snprintf(err, errlen, "argument couldn't be parsed into an integer");
         return -1;
     }
+    if (!apply) return 0;
     cfg.dp_fault_seed = x;
     /* a new seed restarts every worker's random streams */
     if (apply_fault(-1) < 0) {
@@ -332,7 +377,9 @@ static void get_fault_seed(char *buf, size_t len)
 /* clang-format off */
 #define FAULT_PARAM(kind, what)                                                        \
     {"dataplane-fault-" #kind, NULL, P_SPECIAL, 0, NULL, 0, 0, "0", NULL,              \
-     set_fault_##kind, get_fault_##kind}
+     set_fault_##kind, get_fault_##kind,                                               \
+     .doc = "Tests: probability (0 to 1) that the data plane " what " a frame. "       \
+            "Slipstream only."}
 /* clang-format on */
 
 #define TC_STR(field) &cfg.tc.field, .strsize = sizeof(cfg.tc.field)
@@ -340,87 +387,149 @@ static void get_fault_seed(char *buf, size_t len)
 
 static struct param params[] = {
     /* network */
-    {"bind", NULL, P_SPECIAL, PF_IMMUTABLE, NULL, 0, 0, "127.0.0.1 -::1", NULL, set_bind, get_bind},
-    {"port", NULL, P_INT, PF_IMMUTABLE, &cfg.tc.port, 0, 65535, "6379"},
-    {"protected-mode", NULL, P_BOOL, 0, &cfg.protected_mode, 0, 1, "yes"},
-    {"tcp-backlog", NULL, P_INT, PF_IMMUTABLE, &cfg.tc.tcp_backlog, 0, INT_MAX, "511"},
-    {"tcp-keepalive", NULL, P_INT, 0, &cfg.tc.tcp_keepalive, 0, INT_MAX, "300"},
-    {"timeout", NULL, P_LL, 0, &cfg.timeout, 0, INT_MAX, "0"},
-    {"unixsocket", NULL, P_STR, PF_IMMUTABLE, TC_STR(unixsocket), .deflt = ""},
+    {"bind", NULL, P_SPECIAL, PF_NOLIVE, NULL, 0, 0, "127.0.0.1 -::1", NULL, set_bind, get_bind,
+     .doc = "Addresses to listen on, space separated; a '-' prefix makes an address optional (no "
+            "error if it cannot be bound)."},
+    {"port", NULL, P_INT, PF_NOLIVE, &cfg.tc.port, 0, 65535, "6379",
+     .doc = "TCP port to accept connections on; 0 disables TCP."},
+    {"protected-mode", NULL, P_BOOL, 0, &cfg.protected_mode, 0, 1, "yes",
+     .doc = "With no password set, accept clients only from the loopback interface and the Unix "
+            "socket."},
+    {"tcp-backlog", NULL, P_INT, PF_IMMUTABLE, &cfg.tc.tcp_backlog, 0, INT_MAX, "511",
+     .doc = "Backlog of the listen() queue of each listener."},
+    {"tcp-keepalive", NULL, P_INT, 0, &cfg.tc.tcp_keepalive, 0, INT_MAX, "300",
+     .doc = "Seconds between TCP keepalive probes on client connections (0 = off); applies to new "
+            "connections."},
+    {"timeout", NULL, P_LL, 0, &cfg.timeout, 0, INT_MAX, "0",
+     .doc = "Close a client after this many idle seconds (0 = never)."},
+    {"unixsocket", NULL, P_STR, PF_IMMUTABLE, TC_STR(unixsocket), .deflt = "",
+     .doc = "Path of a Unix socket to accept connections on (empty = none)."},
     {"unixsocketperm", NULL, P_SPECIAL, PF_IMMUTABLE, NULL, 0, 0, "0", NULL, set_unixsocketperm,
-     get_unixsocketperm},
-    {"busy-poll", NULL, P_INT, PF_IMMUTABLE, &cfg.tc.busy_poll_us, 0, 1000000, "0"},
-    {"maxclients", NULL, P_LL, 0, &cfg.maxclients, 1, INT_MAX, "10000"},
+     get_unixsocketperm, .doc = "Permissions of the Unix socket, in octal."},
+    {"busy-poll", NULL, P_INT, PF_IMMUTABLE, &cfg.tc.busy_poll_us, 0, 1000000, "0",
+     .doc = "Kernel sockets: busy-poll for this many microseconds before sleeping in epoll_wait (0 "
+            "= off). Slipstream only."},
+    {"maxclients", NULL, P_LL, 0, &cfg.maxclients, 1, UINT_MAX, "10000",
+     .doc =
+         "Maximum number of connected clients; further connections get an error and are closed."},
     /* security */
-    {"requirepass", NULL, P_STR, PF_SENSITIVE, C_STR(requirepass), .deflt = ""},
+    {"requirepass", NULL, P_STR, PF_SENSITIVE, C_STR(requirepass), .deflt = "",
+     .doc = "Password of the default user (AUTH); empty = no authentication."},
     {"enable-debug-command", NULL, P_ENUM, PF_IMMUTABLE, &cfg.enable_debug_command, 0, 0, "no",
-     ev_debug},
+     ev_debug,
+     .doc = "Allow the DEBUG command: no, yes, or local (loopback and Unix-socket clients only)."},
     {"enable-protected-configs", NULL, P_ENUM, PF_IMMUTABLE, &cfg.enable_protected_configs, 0, 0,
-     "no", ev_debug},
+     "no", ev_debug,
+     .doc = "Allow CONFIG SET of protected parameters (dir, dbfilename): no, yes or local."},
     /* limits */
-    {"databases", NULL, P_LL, PF_IMMUTABLE, &cfg.databases, 1, 1024, "16"},
-    {"proto-max-bulk-len", NULL, P_MEM, 0, &cfg.proto_max_bulk_len, 1024 * 1024, LLONG_MAX,
-     "512mb"},
+    {"databases", NULL, P_LL, PF_IMMUTABLE, &cfg.databases, 1, 1024, "16",
+     .doc = "Number of logical databases (SELECT 0 .. databases-1)."},
+    {"proto-max-bulk-len", NULL, P_MEM, 0, &cfg.proto_max_bulk_len, 1024 * 1024, LLONG_MAX, "512mb",
+     .doc = "Largest bulk string a client may send, and the largest string value (memory units "
+            "accepted)."},
     {"client-query-buffer-limit", NULL, P_MEM, 0, &cfg.client_query_buffer_limit, 1024 * 1024,
-     LLONG_MAX, "1gb"},
+     LLONG_MAX, "1gb", .doc = "Largest query buffer of one client; a client past it is closed."},
     {"client-output-buffer-limit", NULL, P_SPECIAL, 0, NULL, 0, 0,
      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", NULL, set_obuf,
-     get_obuf},
-    {"maxmemory", NULL, P_MEM, 0, &cfg.maxmemory, 0, LLONG_MAX, "0"},
-    {"maxmemory-policy", NULL, P_ENUM, 0, &cfg.maxmemory_policy, 0, 0, "noeviction", ev_policy},
-    {"maxmemory-samples", NULL, P_LL, 0, &cfg.maxmemory_samples, 1, 64, "5"},
+     get_obuf,
+     .doc = "Output buffer limits per client class: <class> <hard> <soft> <soft-seconds>, for "
+            "normal, replica (slave) and pubsub."},
+    {"maxmemory", NULL, P_MEM, 0, &cfg.maxmemory, 0, LLONG_MAX, "0",
+     .doc = "Memory limit for the dataset (0 = none)."},
+    {"maxmemory-policy", NULL, P_SPECIAL, 0, NULL, 0, 0, "noeviction", ev_policy, set_policy,
+     get_policy,
+     .doc = "What to do when maxmemory is reached: an eviction policy, or noeviction (write "
+            "commands fail with OOM)."},
+    {"maxmemory-samples", NULL, P_LL, 0, &cfg.maxmemory_samples, 1, 64, "5",
+     .doc = "Keys sampled per eviction by the approximated LRU/LFU/TTL policies."},
     /* threads, store */
-    {"workers", NULL, P_SPECIAL, PF_IMMUTABLE, NULL, 0, 0, "0", NULL, set_workers, get_workers},
-    {"shards", NULL, P_LL, PF_IMMUTABLE, &cfg.shards, 0, 1024, "0"},
-    {"hz", NULL, P_LL, 0, &cfg.hz, 1, 500, "10"},
-    {"active-expire-effort", NULL, P_LL, 0, &cfg.active_expire_effort, 1, 10, "1"},
-    {"lazyfree-lazy-user-del", NULL, P_BOOL, 0, &cfg.lazyfree_lazy_user_del, 0, 1, "no"},
-    {"lazyfree-lazy-user-flush", NULL, P_BOOL, 0, &cfg.lazyfree_lazy_user_flush, 0, 1, "no"},
+    {"workers", NULL, P_SPECIAL, PF_IMMUTABLE, NULL, 0, 0, "0", NULL, set_workers, get_workers,
+     .doc = "Worker lcores serving clients (0 = cores - 1, at least 1). Slipstream only."},
+    {"shards", NULL, P_LL, PF_IMMUTABLE, &cfg.shards, 0, 1024, "0",
+     .doc = "Keyspace shards, rounded up to a power of two (0 = 16 per worker). Slipstream only."},
+    {"hz", NULL, P_LL, 0, &cfg.hz, 1, 500, "10",
+     .doc = "Frequency of background tasks (client timeouts, expiry, statistics), per second."},
+    {"active-expire-effort", NULL, P_LL, 0, &cfg.active_expire_effort, 1, 10, "1",
+     .doc = "Effort of active expiry, 1 to 10: larger values expire faster and use more CPU."},
+    {"lazyfree-lazy-user-del", NULL, P_BOOL, 0, &cfg.lazyfree_lazy_user_del, 0, 1, "no",
+     .doc = "Make DEL behave like UNLINK (free values in the background)."},
+    {"lazyfree-lazy-user-flush", NULL, P_BOOL, 0, &cfg.lazyfree_lazy_user_flush, 0, 1, "no",
+     .doc = "Make FLUSHDB/FLUSHALL without ASYNC|SYNC free asynchronously."},
     /* data plane */
-    {"dataplane-port", NULL, P_STR, PF_IMMUTABLE, TC_STR(dataplane_port), .deflt = ""},
-    {"dataplane-ip", NULL, P_STR, PF_IMMUTABLE, TC_STR(dataplane_ip), .deflt = ""},
-    {"dataplane-gateway", NULL, P_STR, PF_IMMUTABLE, TC_STR(dataplane_gateway), .deflt = ""},
-    {"dataplane-mtu", NULL, P_INT, PF_IMMUTABLE, &cfg.tc.dataplane_mtu, 576, 9000, "1500"},
-    {"dpdk-args", NULL, P_STR, PF_IMMUTABLE, C_STR(dpdk_args), .deflt = ""},
+    {"dataplane-port", NULL, P_STR, PF_IMMUTABLE, TC_STR(dataplane_port), .deflt = "",
+     .doc = "DPDK device arguments of the NIC port that serves clients (empty = kernel sockets). "
+            "Slipstream only."},
+    {"dataplane-ip", NULL, P_STR, PF_IMMUTABLE, TC_STR(dataplane_ip), .deflt = "",
+     .doc = "IPv4 address and prefix length of the data plane, A.B.C.D/LEN. Slipstream only."},
+    {"dataplane-gateway", NULL, P_STR, PF_IMMUTABLE, TC_STR(dataplane_gateway), .deflt = "",
+     .doc = "IPv4 default gateway of the data plane. Slipstream only."},
+    {"dataplane-mtu", NULL, P_INT, PF_IMMUTABLE, &cfg.tc.dataplane_mtu, 576, 9000, "1500",
+     .doc = "MTU of the data-plane port. Slipstream only."},
+    {"dpdk-args", NULL, P_STR, PF_IMMUTABLE, C_STR(dpdk_args), .deflt = "",
+     .doc = "Extra DPDK EAL arguments, space separated. Slipstream only."},
     FAULT_PARAM(drop, "drops"),
     FAULT_PARAM(dup, "duplicates"),
     FAULT_PARAM(reorder, "holds back behind the next one (reorders)"),
     FAULT_PARAM(delay, "delays (up to dataplane-fault-delay-us)"),
     FAULT_PARAM(corrupt, "corrupts on receive (one bit flipped)"),
     {"dataplane-fault-delay-us", NULL, P_SPECIAL, 0, NULL, 0, 0, "5000", NULL, set_fault_delay_us,
-     get_fault_delay_us},
+     get_fault_delay_us,
+     .doc = "Tests: upper bound of an injected delay, microseconds. Slipstream only."},
     {"dataplane-fault-seed", NULL, P_SPECIAL, 0, NULL, 0, 0, "1", NULL, set_fault_seed,
-     get_fault_seed},
+     get_fault_seed,
+     .doc = "Tests: seed of the fault-injection random streams (runs are reproducible). "
+            "Slipstream only."},
     /* files and logging */
-    {"dir", NULL, P_STR, PF_PROTECTED, C_STR(dir), .deflt = ""},
-    {"dbfilename", NULL, P_STR, PF_PROTECTED, C_STR(dbfilename), .deflt = "dump.rdb"},
-    {"save", NULL, P_SPECIAL, 0, NULL, 0, 0, "3600 1 300 100 60 10000", NULL, set_save, get_save},
-    {"appendonly", NULL, P_BOOL, 0, &cfg.appendonly, 0, 1, "no"},
-    {"appendfilename", NULL, P_STR, PF_IMMUTABLE, C_STR(appendfilename), .deflt = "appendonly.aof"},
-    {"rdbcompression", NULL, P_BOOL, 0, &cfg.rdbcompression, 0, 1, "yes"},
-    {"rdbchecksum", NULL, P_BOOL, PF_IMMUTABLE, &cfg.rdbchecksum, 0, 1, "yes"},
-    {"logfile", NULL, P_STR, PF_IMMUTABLE, C_STR(logfile), .deflt = ""},
-    {"loglevel", NULL, P_ENUM, 0, &cfg.loglevel, 0, 0, "notice", ev_loglevel},
-    {"pidfile", NULL, P_STR, PF_IMMUTABLE, C_STR(pidfile), .deflt = ""},
-    {"daemonize", NULL, P_BOOL, PF_IMMUTABLE, &cfg.daemonize, 0, 1, "no"},
-    {"notify-keyspace-events", NULL, P_STR, 0, C_STR(notify_keyspace_events), .deflt = ""},
-    {"slowlog-log-slower-than", NULL, P_LL, 0, &cfg.slowlog_log_slower_than, -1, LLONG_MAX,
-     "10000"},
-    {"slowlog-max-len", NULL, P_LL, 0, &cfg.slowlog_max_len, 0, LONG_MAX, "128"},
-    {"latency-monitor-threshold", NULL, P_LL, 0, &cfg.latency_monitor_threshold, 0, LLONG_MAX, "0"},
+    {"dir", NULL, P_STR, PF_PROTECTED, C_STR(dir), .deflt = "",
+     .doc = "Working directory: snapshots and the append-only file are written here."},
+    {"dbfilename", NULL, P_STR, PF_PROTECTED, C_STR(dbfilename), .deflt = "dump.rdb",
+     .doc = "File name of the RDB snapshot."},
+    {"save", NULL, P_SPECIAL, 0, NULL, 0, 0, "3600 1 300 100 60 10000", NULL, set_save, get_save,
+     .doc = "Snapshot points: pairs of <seconds> <changes>; \"\" disables snapshots."},
+    {"appendonly", NULL, P_BOOL, 0, &cfg.appendonly, 0, 1, "no",
+     .doc = "Enable the append-only file."},
+    {"appendfilename", NULL, P_STR, PF_IMMUTABLE, C_STR(appendfilename), .deflt = "appendonly.aof",
+     .doc = "Base name of the append-only files."},
+    {"rdbcompression", NULL, P_BOOL, 0, &cfg.rdbcompression, 0, 1, "yes",
+     .doc = "Compress strings in RDB snapshots with LZF."},
+    {"rdbchecksum", NULL, P_BOOL, PF_IMMUTABLE, &cfg.rdbchecksum, 0, 1, "yes",
+     .doc = "Append a CRC64 checksum to RDB snapshots."},
+    {"logfile", NULL, P_STR, PF_IMMUTABLE, C_STR(logfile), .deflt = "",
+     .doc = "Log file path (empty = standard output)."},
+    {"loglevel", NULL, P_ENUM, 0, &cfg.loglevel, 0, 0, "notice", ev_loglevel,
+     .doc = "Log verbosity: debug, verbose, notice, warning or nothing."},
+    {"pidfile", NULL, P_STR, PF_IMMUTABLE, C_STR(pidfile), .deflt = "",
+     .doc = "Write the process id to this file (empty = none)."},
+    {"daemonize", NULL, P_BOOL, PF_IMMUTABLE, &cfg.daemonize, 0, 1, "no",
+     .doc = "Run in the background."},
+    {"notify-keyspace-events", NULL, P_STR, 0, C_STR(notify_keyspace_events), .deflt = "",
+     .doc = "Classes of keyspace notifications to publish (empty = none)."},
+    {"slowlog-log-slower-than", NULL, P_LL, 0, &cfg.slowlog_log_slower_than, -1, LLONG_MAX, "10000",
+     .doc = "Log commands slower than this many microseconds in the slow log (-1 = off, 0 = all)."},
+    {"slowlog-max-len", NULL, P_LL, 0, &cfg.slowlog_max_len, 0, LONG_MAX, "128",
+     .doc = "Entries kept in the slow log."},
+    {"latency-monitor-threshold", NULL, P_LL, 0, &cfg.latency_monitor_threshold, 0, LLONG_MAX, "0",
+     .doc = "Record events slower than this many milliseconds in the latency monitor (0 = off)."},
     /* encodings: the data types read them from store_tun (store/tunables.h) */
     {"list-max-listpack-size", "list-max-ziplist-size", P_LL, 0, &store_tun.list_max_listpack_size,
-     INT_MIN, INT_MAX, "-2"},
-    {"list-compress-depth", NULL, P_LL, 0, &store_tun.list_compress_depth, 0, INT_MAX, "0"},
+     INT_MIN, INT_MAX, "-2",
+     .doc = "Largest listpack node of a list: positive = entries, -1..-5 = 4..64 KiB."},
+    {"list-compress-depth", NULL, P_LL, 0, &store_tun.list_compress_depth, 0, INT_MAX, "0",
+     .doc = "List nodes left uncompressed at each end of a list (0 = no compression)."},
     {"hash-max-listpack-entries", "hash-max-ziplist-entries", P_LL, 0,
-     &store_tun.hash_max_listpack_entries, 0, LONG_MAX, "512"},
-    {"hash-max-listpack-value", "hash-max-ziplist-value", P_LL, 0, &store_tun.hash_max_listpack_value, 0,
-     LONG_MAX, "64"},
-    {"set-max-intset-entries", NULL, P_LL, 0, &store_tun.set_max_intset_entries, 0, LONG_MAX, "512"},
+     &store_tun.hash_max_listpack_entries, 0, LONG_MAX, "512",
+     .doc = "Hashes with at most this many fields use the compact listpack encoding."},
+    {"hash-max-listpack-value", "hash-max-ziplist-value", P_LL, 0,
+     &store_tun.hash_max_listpack_value, 0, LONG_MAX, "64",
+     .doc = "Hashes whose fields and values are at most this long use the listpack encoding."},
+    {"set-max-intset-entries", NULL, P_LL, 0, &store_tun.set_max_intset_entries, 0, LONG_MAX, "512",
+     .doc = "Sets of integers with at most this many members use the intset encoding."},
     {"zset-max-listpack-entries", "zset-max-ziplist-entries", P_LL, 0,
-     &store_tun.zset_max_listpack_entries, 0, LONG_MAX, "128"},
-    {"zset-max-listpack-value", "zset-max-ziplist-value", P_LL, 0, &store_tun.zset_max_listpack_value, 0,
-     LONG_MAX, "64"},
+     &store_tun.zset_max_listpack_entries, 0, LONG_MAX, "128",
+     .doc = "Sorted sets with at most this many members use the listpack encoding."},
+    {"zset-max-listpack-value", "zset-max-ziplist-value", P_LL, 0,
+     &store_tun.zset_max_listpack_value, 0, LONG_MAX, "64",
+     .doc = "Sorted sets whose members are at most this long use the listpack encoding."},
 };
 
 #define NPARAMS (sizeof(params) / sizeof(params[0]))
@@ -468,19 +577,24 @@ static bool parse_mem(const char *v, long long *out)
     return true;
 }
 
-static int param_set(struct param *p, const char *v, char *err, size_t errlen)
+/* Parse and check a value; store it only when `apply`. Messages are Redis's
+ * (config.c's setters in Redis 7.0). */
+static int param_apply(struct param *p, const char *v, bool apply, char *err, size_t errlen)
 {
     switch (p->type) {
-    case P_BOOL:
+    case P_BOOL: {
+        int b;
         if (!strcasecmp(v, "yes"))
-            *(int *)p->ptr = 1;
+            b = 1;
         else if (!strcasecmp(v, "no"))
-            *(int *)p->ptr = 0;
+            b = 0;
         else {
             snprintf(err, errlen, "argument must be 'yes' or 'no'");
             return -1;
         }
+        if (apply) *(int *)p->ptr = b;
         return 0;
+    }
     case P_INT:
     case P_LL:
     case P_MEM: {
@@ -497,6 +611,7 @@ static int param_set(struct param *p, const char *v, char *err, size_t errlen)
                      p->max);
             return -1;
         }
+        if (!apply) return 0;
         if (p->type == P_INT)
             *(int *)p->ptr = (int)x;
         else
@@ -508,28 +623,25 @@ static int param_set(struct param *p, const char *v, char *err, size_t errlen)
             snprintf(err, errlen, "argument too long");
             return -1;
         }
+        if (!apply) return 0;
         pthread_mutex_lock(&cfg_lock);
         memcpy(p->ptr, v, strlen(v) + 1);
         pthread_mutex_unlock(&cfg_lock);
         return 0;
-    case P_ENUM:
-        for (const struct enum_val *e = p->enums; e->name; e++) {
-            if (!strcasecmp(e->name, v)) {
-                *(int *)p->ptr = e->val;
-                return 0;
-            }
-        }
-        {
-            size_t off =
-                (size_t)snprintf(err, errlen, "argument(s) must be one of the following: ");
-            for (const struct enum_val *e = p->enums; e->name && off < errlen; e++)
-                off += (size_t)snprintf(err + off, errlen - off, "%s%s", e == p->enums ? "" : ", ",
-                                        e->name);
-        }
-        return -1;
-    case P_SPECIAL: return p->set(v, err, errlen);
+    case P_ENUM: {
+        int val;
+        if (enum_parse(p->enums, v, &val, err, errlen) != 0) return -1;
+        if (apply) *(int *)p->ptr = val;
+        return 0;
+    }
+    case P_SPECIAL: return p->set(v, apply, err, errlen);
     }
     return -1;
+}
+
+static int param_set(struct param *p, const char *v, char *err, size_t errlen)
+{
+    return param_apply(p, v, true, err, errlen);
 }
 
 static void param_get(const struct param *p, char *buf, size_t len)
@@ -556,6 +668,17 @@ static void param_get(const struct param *p, char *buf, size_t len)
     }
 }
 
+/* A PF_NOLIVE parameter may be "set" to its current value only. */
+static bool nolive_change(const struct param *p, const char *value, char *err, size_t errlen)
+{
+    if (!(p->flags & PF_NOLIVE)) return false;
+    char cur[2048];
+    param_get(p, cur, sizeof(cur));
+    if (!strcmp(cur, value)) return false;
+    snprintf(err, errlen, "Slipstream applies this config at start-up only");
+    return true;
+}
+
 int config_set(const char *name, const char *value, char *err, size_t errlen)
 {
     struct param *p = find_param(name);
@@ -571,7 +694,74 @@ int config_set(const char *name, const char *value, char *err, size_t errlen)
         snprintf(err, errlen, "can't set protected config");
         return -1;
     }
+    if (nolive_change(p, value, err, errlen)) return -1;
     return param_set(p, value, err, errlen);
+}
+
+int config_set_multi(int n, const char *const *names, const char *const *values, bool local,
+                     char *err, size_t errlen)
+{
+    struct param **ps = calloc((size_t)n, sizeof(*ps));
+    if (!ps) {
+        snprintf(err, errlen, "CONFIG SET failed - out of memory");
+        return -1;
+    }
+    /* Redis's first pass (configSetCommand): unknown names win over
+     * everything; then immutable/protected and duplicates, by position */
+    const char *unknown = NULL, *errarg = NULL, *why = NULL;
+    for (int i = 0; i < n; i++) {
+        struct param *p = find_param(names[i]);
+        if (!p) {
+            if (!unknown && !why) unknown = names[i];
+            continue;
+        }
+        if (unknown || why) continue;
+        bool protected_ok =
+            cfg.enable_protected_configs == 1 || (cfg.enable_protected_configs == 2 && local);
+        if ((p->flags & PF_IMMUTABLE) || ((p->flags & PF_PROTECTED) && !protected_ok)) {
+            why = (p->flags & PF_IMMUTABLE) ? "can't set immutable config"
+                                            : "can't set protected config";
+            errarg = names[i];
+            continue;
+        }
+        for (int j = 0; j < i; j++) {
+            if (ps[j] == p) {
+                why = "duplicate parameter";
+                errarg = names[i];
+                break;
+            }
+        }
+        ps[i] = p;
+    }
+    int rc = -1;
+    char reason[512];
+    if (unknown) {
+        snprintf(err, errlen, "Unknown option or number of arguments for CONFIG SET - '%s'",
+                 unknown);
+        goto out;
+    }
+    if (why) {
+        snprintf(err, errlen, "CONFIG SET failed (possibly related to argument '%s') - %s", errarg,
+                 why);
+        goto out;
+    }
+    /* second pass: every value checked before any is stored, so a failed
+     * call changes nothing (Redis restores backups; here nothing moved) */
+    for (int i = 0; i < n; i++) {
+        if (param_apply(ps[i], values[i], false, reason, sizeof(reason)) != 0 ||
+            nolive_change(ps[i], values[i], reason, sizeof(reason))) {
+            const char *shown =
+                ps[i]->alias && !strcasecmp(names[i], ps[i]->alias) ? ps[i]->alias : ps[i]->name;
+            snprintf(err, errlen, "CONFIG SET failed (possibly related to argument '%s') - %s",
+                     shown, reason);
+            goto out;
+        }
+    }
+    for (int i = 0; i < n; i++) param_apply(ps[i], values[i], true, reason, sizeof(reason));
+    rc = 0;
+out:
+    free(ps);
+    return rc;
 }
 
 bool config_get(const char *name, char *buf, size_t len)
@@ -580,6 +770,48 @@ bool config_get(const char *name, char *buf, size_t len)
     if (!p) return false;
     param_get(p, buf, len);
     return true;
+}
+
+void config_get_multi(int n, const char *const *pats, const size_t *lens,
+                      void (*fn)(const char *name, const char *value, void *arg), void *arg)
+{
+    /* names already replied, compared case-insensitively as Redis's
+     * matches dict does: an exact name is shown as typed */
+    const char **seen = calloc(2 * NPARAMS + (size_t)n, sizeof(*seen));
+    size_t nseen = 0;
+    if (!seen) return;
+    char buf[2048];
+    for (int i = 0; i < n; i++) {
+        const char *pat = pats[i];
+        bool glob =
+            memchr(pat, '*', lens[i]) || memchr(pat, '?', lens[i]) || memchr(pat, '[', lens[i]);
+        if (!glob) {
+            bool dup = false;
+            for (size_t k = 0; k < nseen && !dup; k++) dup = !strcasecmp(seen[k], pat);
+            const struct param *p = strlen(pat) == lens[i] ? find_param(pat) : NULL;
+            if (dup || !p) continue;
+            seen[nseen++] = pat;
+            param_get(p, buf, sizeof(buf));
+            fn(pat, buf, arg);
+            continue;
+        }
+        for (size_t j = 0; j < NPARAMS; j++) {
+            const struct param *p = &params[j];
+            if (p->flags & PF_HIDDEN) continue; /* hidden: exact names only */
+            const char *names[2] = {p->name, p->alias};
+            for (int a = 0; a < 2; a++) {
+                const char *nm = names[a];
+                if (!nm || !str_match(pat, lens[i], nm, strlen(nm), true)) continue;
+                bool dup = false;
+                for (size_t k = 0; k < nseen && !dup; k++) dup = !strcasecmp(seen[k], nm);
+                if (dup) continue;
+                seen[nseen++] = nm;
+                param_get(p, buf, sizeof(buf));
+                fn(nm, buf, arg);
+            }
+        }
+    }
+    free(seen);
 }
 
 void config_match(const char *pattern, size_t plen,
@@ -724,6 +956,8 @@ static int load_file(const char *path, char *err, size_t errlen)
 /* Each default in its canonical CONFIG GET form, so CONFIG REWRITE can
  * leave parameters at their default out of the file. */
 static char *canon_default[NPARAMS];
+/* client-output-buffer-limit's default per class (rewritten class by class) */
+static struct obuf_limit obuf_defaults[3];
 
 static void config_defaults(void)
 {
@@ -739,6 +973,7 @@ static void config_defaults(void)
         free(canon_default[i]);
         canon_default[i] = strdup(buf);
     }
+    memcpy(obuf_defaults, cfg.obuf, sizeof(obuf_defaults));
     cfg.active_expire = 1;
     if (!getcwd(cfg.dir, sizeof(cfg.dir))) snprintf(cfg.dir, sizeof(cfg.dir), ".");
 }
@@ -788,56 +1023,182 @@ int config_load(int argc, char **argv, char *err, size_t errlen)
 }
 
 /* ---- CONFIG REWRITE ----
- * Lines for known parameters are replaced in place (the first occurrence
- * takes the new value; later duplicates are dropped); comments and unknown
- * lines are kept; parameters not in the file and not at their default are
- * appended, as Redis does. */
+ * As Redis's rewriteConfig(): each parameter yields its lines (several for
+ * save and client-output-buffer-limit), "forced" when they differ from the
+ * default. A line reuses the next line the file already has for that
+ * parameter (aliases included), in place; otherwise a forced line is
+ * appended after a "# Generated by CONFIG REWRITE" signature, and an
+ * unforced one is left out. Leftover old lines of a parameter are dropped;
+ * comments and unknown lines are kept. */
+
+#define RW_SIGNATURE "# Generated by CONFIG REWRITE"
+#define RW_MAXLINES  8
+
+/* rewriteConfigFormatMemory: the largest unit that divides exactly */
+static void format_mem(char *buf, size_t len, long long v)
+{
+    const long long gb = 1024LL * 1024 * 1024, mb = 1024 * 1024, kb = 1024;
+    if (v && v % gb == 0)
+        snprintf(buf, len, "%lldgb", v / gb);
+    else if (v && v % mb == 0)
+        snprintf(buf, len, "%lldmb", v / mb);
+    else if (v && v % kb == 0)
+        snprintf(buf, len, "%lldkb", v / kb);
+    else
+        snprintf(buf, len, "%lld", v);
+}
+
+/* sdscatrepr: a double-quoted string with C escapes */
+static void format_repr(char *buf, size_t len, const char *v)
+{
+    size_t o = 0;
+#define PUT(...) (o += (size_t)snprintf(buf + o, o < len ? len - o : 0, __VA_ARGS__))
+    PUT("\"");
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+        switch (*c) {
+        case '\\': PUT("\\\\"); break;
+        case '"': PUT("\\\""); break;
+        case '\n': PUT("\\n"); break;
+        case '\r': PUT("\\r"); break;
+        case '\t': PUT("\\t"); break;
+        case '\a': PUT("\\a"); break;
+        case '\b': PUT("\\b"); break;
+        default:
+            if (isprint(*c))
+                PUT("%c", *c);
+            else
+                PUT("\\x%02x", *c);
+        }
+    }
+    PUT("\"");
+#undef PUT
+}
+
+/* The lines parameter i rewrites to; returns their count. */
+static int rewrite_lines(size_t i, char (*lines)[2200], bool *force)
+{
+    const struct param *p = &params[i];
+    char val[2048];
+    param_get(p, val, sizeof(val));
+    bool differs = !canon_default[i] || strcmp(canon_default[i], val) != 0;
+    if (p->set == set_save) {
+        /* always written: an empty save would otherwise mean the defaults */
+        if (!cfg.save[0]) {
+            snprintf(lines[0], sizeof(lines[0]), "save \"\"");
+            force[0] = true;
+            return 1;
+        }
+        char tmp[sizeof(cfg.save)], *sv, *a, *b;
+        snprintf(tmp, sizeof(tmp), "%s", cfg.save);
+        int n = 0;
+        for (a = strtok_r(tmp, " \t", &sv); a && n < RW_MAXLINES; a = strtok_r(NULL, " \t", &sv)) {
+            if (!(b = strtok_r(NULL, " \t", &sv))) break;
+            snprintf(lines[n], sizeof(lines[0]), "save %s %s", a, b);
+            force[n++] = true;
+        }
+        return n;
+    }
+    if (p->set == set_obuf) {
+        static const char *names[3] = {"normal", "replica", "pubsub"};
+        for (int c = 0; c < 3; c++) {
+            char h[64], so[64];
+            format_mem(h, sizeof(h), cfg.obuf[c].hard);
+            format_mem(so, sizeof(so), cfg.obuf[c].soft);
+            snprintf(lines[c], sizeof(lines[0]), "%s %s %s %s %lld", p->name, names[c], h, so,
+                     cfg.obuf[c].soft_seconds);
+            force[c] = memcmp(&cfg.obuf[c], &obuf_defaults[c], sizeof(obuf_defaults[c])) != 0;
+        }
+        return 3;
+    }
+    if (p->type == P_MEM) {
+        char m[64];
+        format_mem(m, sizeof(m), *(long long *)p->ptr);
+        snprintf(lines[0], sizeof(lines[0]), "%s %s", p->name, m);
+    } else if (p->type == P_STR) {
+        char q[2100];
+        format_repr(q, sizeof(q), val);
+        snprintf(lines[0], sizeof(lines[0]), "%s %s", p->name, q);
+    } else {
+        snprintf(lines[0], sizeof(lines[0]), "%s %s", p->name, val);
+    }
+    force[0] = differs;
+    return 1;
+}
+
 int config_rewrite(char *err, size_t errlen)
 {
     if (!cfg.config_file[0]) {
         snprintf(err, errlen, "The server is running without a config file");
         return -1;
     }
+    /* the old file: its lines, and which parameter each one sets */
+    char **old = NULL;
+    int *owner = NULL;
+    size_t nold = 0, cap = 0;
+    bool signed_already = false;
     FILE *f = fopen(cfg.config_file, "r");
-    char *out = NULL;
-    size_t outlen = 0;
-    FILE *o = open_memstream(&out, &outlen);
-    if (!o) {
-        if (f) fclose(f);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    bool seen[NPARAMS] = {false};
-    char line[4096], val[2048];
+    char line[4096];
     while (f && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (nold == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **no = realloc(old, cap * sizeof(*old));
+            int *nw = realloc(owner, cap * sizeof(*owner));
+            if (no) old = no;
+            if (nw) owner = nw;
+            if (!no || !nw) break;
+        }
         char *argv[64];
         char store[4096];
         int argc = split_line(line, argv, 64, store, sizeof(store));
         struct param *p = argc > 0 && argv[0][0] != '#' ? find_param(argv[0]) : NULL;
-        if (!p) {
-            fputs(line, o);
-            if (!strchr(line, '\n')) fputc('\n', o);
-            continue;
-        }
-        size_t idx = (size_t)(p - params);
-        if (seen[idx]) continue;
-        seen[idx] = true;
-        param_get(p, val, sizeof(val));
-        fprintf(o, "%s %s\n", p->name, val[0] ? val : "\"\"");
+        if (!strcmp(line, RW_SIGNATURE)) signed_already = true;
+        owner[nold] = p ? (int)(p - params) : -1;
+        old[nold++] = strdup(line);
     }
     if (f) fclose(f);
-    bool header = false;
-    for (size_t i = 0; i < NPARAMS; i++) {
-        if (seen[i] || !params[i].deflt) continue;
-        param_get(&params[i], val, sizeof(val));
-        if (canon_default[i] && !strcmp(canon_default[i], val)) continue;
-        if (!header) {
-            fputs("# Generated by CONFIG REWRITE\n", o);
-            header = true;
-        }
-        fprintf(o, "%s %s\n", params[i].name, val[0] ? val : "\"\"");
+
+    char *out = NULL;
+    size_t outlen = 0;
+    FILE *o = open_memstream(&out, &outlen);
+    char(*repl)[2200] = calloc(nold + 1, sizeof(*repl));
+    bool *replaced = calloc(nold + 1, sizeof(*replaced));
+    char(*appended)[2200] = calloc(NPARAMS * RW_MAXLINES, sizeof(*appended));
+    size_t nappend = 0;
+    if (!o || !repl || !replaced || !appended) {
+        snprintf(err, errlen, "out of memory");
+        if (o) fclose(o);
+        free(out);
+        goto fail;
     }
+    for (size_t i = 0; i < NPARAMS; i++) {
+        if (!params[i].deflt) continue;
+        char lines[RW_MAXLINES][2200];
+        bool force[RW_MAXLINES];
+        int n = rewrite_lines(i, lines, force);
+        size_t next = 0;
+        for (int k = 0; k < n; k++) {
+            while (next < nold && owner[next] != (int)i) next++;
+            if (next < nold) {
+                memcpy(repl[next], lines[k], sizeof(lines[k]));
+                replaced[next] = true;
+                next++;
+            } else if (force[k]) {
+                memcpy(appended[nappend++], lines[k], sizeof(lines[k]));
+            }
+        }
+    }
+    for (size_t l = 0; l < nold; l++) {
+        if (owner[l] < 0)
+            fprintf(o, "%s\n", old[l]);
+        else if (replaced[l])
+            fprintf(o, "%s\n", repl[l]);
+        /* else: an orphaned line of a parameter, dropped */
+    }
+    if (nappend && !signed_already) fprintf(o, "%s\n", RW_SIGNATURE);
+    for (size_t k = 0; k < nappend; k++) fprintf(o, "%s\n", appended[k]);
     fclose(o);
+
     char tmp[1100];
     snprintf(tmp, sizeof(tmp), "%s.tmp-rewrite", cfg.config_file);
     FILE *w = fopen(tmp, "w");
@@ -846,14 +1207,81 @@ int config_rewrite(char *err, size_t errlen)
         if (w) fclose(w);
         free(out);
         unlink(tmp);
-        return -1;
+        goto fail;
     }
     fclose(w);
     free(out);
     if (rename(tmp, cfg.config_file) != 0) {
         snprintf(err, errlen, "Rewriting config file: %s", strerror(errno));
         unlink(tmp);
-        return -1;
+        goto fail;
     }
+    for (size_t l = 0; l < nold; l++) free(old[l]);
+    free(old);
+    free(owner);
+    free(repl);
+    free(replaced);
+    free(appended);
     return 0;
+fail:
+    for (size_t l = 0; l < nold; l++) free(old[l]);
+    free(old);
+    free(owner);
+    free(repl);
+    free(replaced);
+    free(appended);
+    return -1;
+}
+
+/* ---- docs/configuration.md ---- */
+
+static const char *type_name(const struct param *p)
+{
+    switch (p->type) {
+    case P_BOOL: return "yes/no";
+    case P_INT:
+    case P_LL: return "integer";
+    case P_MEM: return "memory";
+    case P_STR: return "string";
+    case P_ENUM: return "enum";
+    case P_SPECIAL: return "special";
+    }
+    return "?";
+}
+
+void config_write_docs(FILE *f)
+{
+    fputs("# Configuration\n\n"
+          "Generated by `slipstream --dump-config-docs` from the parameter table in\n"
+          "`app/config.c`; the `config-docs` test fails when this file and the table\n"
+          "differ. Parameters are set in a redis.conf-style file (`slipstream\n"
+          "/path/to/file.conf`), as `--name value` on the command line (after the file),\n"
+          "or at runtime with `CONFIG SET` unless marked *start-up only*. Memory values\n"
+          "accept the units `k kb m mb g gb` (`k` = 1000, `kb` = 1024), as in Redis.\n\n"
+          "| parameter | type | default | runtime | description |\n"
+          "| --- | --- | --- | --- | --- |\n",
+          f);
+    for (size_t i = 0; i < NPARAMS; i++) {
+        const struct param *p = &params[i];
+        char type[512];
+        if (p->enums) {
+            size_t o = 0;
+            type[0] = '\0';
+            for (const struct enum_val *e = p->enums; e->name && o < sizeof(type); e++)
+                o += (size_t)snprintf(type + o, sizeof(type) - o, "%s%s", e == p->enums ? "" : ", ",
+                                      e->name);
+        } else if ((p->type == P_INT || p->type == P_LL || p->type == P_MEM) &&
+                   (p->min != LLONG_MIN || p->max != LLONG_MAX)) {
+            snprintf(type, sizeof(type), "%s, %lld .. %lld", type_name(p), p->min, p->max);
+        } else {
+            snprintf(type, sizeof(type), "%s", type_name(p));
+        }
+        const char *rt = (p->flags & PF_IMMUTABLE)   ? "start-up only"
+                         : (p->flags & PF_NOLIVE)    ? "start-up only (Redis: runtime)"
+                         : (p->flags & PF_PROTECTED) ? "yes, if enable-protected-configs allows"
+                                                     : "yes";
+        fprintf(f, "| `%s`%s%s%s | %s | `%s` | %s | %s |\n", p->name, p->alias ? " (alias `" : "",
+                p->alias ? p->alias : "", p->alias ? "`)" : "", type,
+                p->deflt && p->deflt[0] ? p->deflt : "\"\"", rt, p->doc ? p->doc : "");
+    }
 }

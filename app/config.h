@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "transport.h"
 
@@ -84,6 +85,19 @@ int config_load(int argc, char **argv, char *err, size_t errlen);
 /* CONFIG SET of one parameter (also used by the loader). 0, or -1 with err
  * holding Redis's message. */
 int config_set(const char *name, const char *value, char *err, size_t errlen);
+/* CONFIG SET p1 v1 p2 v2 ...: every pair is checked before any is stored,
+ * so it succeeds or changes nothing. 0, or -1 with err holding Redis's whole
+ * message without the "ERR " ("CONFIG SET failed (possibly related to
+ * argument 'x') - ..."). `local`: the client is on loopback or the Unix
+ * socket (enable-protected-configs local). */
+int config_set_multi(int n, const char *const *names, const char *const *values, bool local,
+                     char *err, size_t errlen);
+/* CONFIG GET with several patterns: fn() once per matching parameter, as
+ * Redis 7.0 does (an exact name is shown as typed; globs skip hidden ones). */
+void config_get_multi(int n, const char *const *pats, const size_t *lens,
+                      void (*fn)(const char *name, const char *value, void *arg), void *arg);
+/* docs/configuration.md, from the parameter table. */
+void config_write_docs(FILE *f);
 /* Format the value of a parameter; false if unknown. */
 bool config_get(const char *name, char *buf, size_t len);
 /* Visit every parameter (and alias) whose name matches the glob. */

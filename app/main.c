@@ -135,6 +135,12 @@ int main(int argc, char **argv)
         printf("Slipstream server v=%s (Redis %s compatible)\n", SS_VERSION, SS_REDIS_VERSION);
         return 0;
     }
+    if (argc == 2 && !strcmp(argv[1], "--dump-config-docs")) {
+        /* docs/configuration.md, from the parameter table (test: config-docs) */
+        config_load(1, argv, err, sizeof(err));
+        config_write_docs(stdout);
+        return 0;
+    }
     if (config_load(argc, argv, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         return 1;

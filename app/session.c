@@ -194,6 +194,7 @@ void session_process(struct session *s)
     s->flags |= SF_IN_HANDLER;
     while (!(s->flags & (SF_CLOSE_AFTER_REPLY | SF_CLOSE_ASAP))) {
         size_t start = s->parser.pos;
+        s->parser.max_bulk = cfg.proto_max_bulk_len; /* CONFIG SET applies at once */
         int rc = resp_parse(&s->parser, s->qbuf, s->qlen);
         if (rc == RESP_NEED_MORE) break;
         if (rc == RESP_ERROR) {

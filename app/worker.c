@@ -44,6 +44,15 @@ static void reset_stats(struct worker *w)
     w->expire_cycle_us = 0;
 }
 
+/* Zero first, then publish the generation: INFO counts a worker whose
+ * resetstat_seen lags srv.resetstat_gen as zero, so it never shows stale
+ * counts as fresh ones. */
+void worker_reset_stats(struct worker *w, unsigned gen)
+{
+    reset_stats(w);
+    __atomic_store_n(&w->resetstat_seen, gen, __ATOMIC_RELEASE);
+}
+
 /* CLIENT KILL from another worker: the killer flags sessions and wakes us. */
 static void worker_kills(struct worker *w)
 {
@@ -60,10 +69,7 @@ static void worker_kills(struct worker *w)
 static void worker_cron(struct worker *w, int64_t now_ms)
 {
     unsigned gen = atomic_load(&srv.resetstat_gen);
-    if (gen != w->resetstat_seen) {
-        w->resetstat_seen = gen;
-        reset_stats(w);
-    }
+    if (gen != w->resetstat_seen) worker_reset_stats(w, gen);
     bool pause_over =
         atomic_load(&srv.pause_kind) == PAUSE_NONE || now_ms >= atomic_load(&srv.pause_end_ms);
     struct session *s = w->sessions;

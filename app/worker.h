@@ -46,6 +46,9 @@ struct worker {
 } __attribute__((aligned(64)));
 
 int worker_main(void *arg); /* the lcore entry point */
+/* CONFIG RESETSTAT on this worker's own thread: zero its counters and
+ * record that it has seen generation `gen`. */
+void worker_reset_stats(struct worker *w, unsigned gen);
 /* Count an error reply (errorstats). */
 void worker_count_error(struct worker *w, const char *code);
 
