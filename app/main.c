@@ -23,6 +23,7 @@
 #include "cmdtable.h"
 #include "config.h"
 #include "control.h"
+#include "info.h"
 #include "server.h"
 #include "worker.h"
 #ifdef SS_HAVE_DPDK_TRANSPORT
@@ -235,7 +236,7 @@ int main(int argc, char **argv)
     if (cfg.tc.port) ctl_log(LOG_NOTICE, "Listening on port %d", cfg.tc.port);
     ctl_log(LOG_NOTICE, "Ready to accept connections");
 
-    ctl_run(NULL, &srv.shutdown_asap); /* returns when a shutdown is requested */
+    ctl_run(info_cron, &srv.shutdown_asap); /* returns when a shutdown is requested */
 
     ctl_log(LOG_WARNING, "User requested shutdown...");
     for (unsigned i = 0; i < srv.nworkers; i++) {

@@ -36,6 +36,7 @@ struct server {
     struct session *clients;
     atomic_uint_fast64_t next_client_id;
     atomic_int connected_clients;
+    atomic_int blocked_clients; /* INFO clients blocked_clients (app/block.c) */
 
     /* CLIENT PAUSE */
     _Atomic int64_t pause_end_ms;
