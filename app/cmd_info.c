@@ -28,6 +28,10 @@
 #include <unistd.h>
 #ifdef SS_HAVE_JEMALLOC
 #include <jemalloc/jemalloc.h>
+#elif defined(__SANITIZE_ADDRESS__)
+/* sanitizer/allocator_interface.h, which gcc does not install */
+size_t __sanitizer_get_current_allocated_bytes(void);
+size_t __sanitizer_get_heap_size(void);
 #else
 #include <malloc.h>
 #endif
@@ -177,6 +181,11 @@ static void mem_read(struct meminfo *m)
     if (mallctl("stats.active", &v, &sz, NULL, 0) == 0) m->active = v;
     sz = sizeof(v);
     if (mallctl("stats.resident", &v, &sz, NULL, 0) == 0) m->resident = v;
+#elif defined(__SANITIZE_ADDRESS__)
+    /* sanitizer builds: AddressSanitizer's allocator replaces malloc */
+    m->allocated = __sanitizer_get_current_allocated_bytes();
+    m->active = m->allocated;
+    m->resident = __sanitizer_get_heap_size();
 #else
     struct mallinfo2 mi = mallinfo2();
     m->allocated = mi.uordblks + mi.hblkhd;
@@ -200,6 +209,8 @@ static const char *mem_allocator(void)
 #define STR(x)  #x
     return "jemalloc-" XSTR(JEMALLOC_VERSION_MAJOR) "." XSTR(JEMALLOC_VERSION_MINOR) "." XSTR(
         JEMALLOC_VERSION_BUGFIX);
+#elif defined(__SANITIZE_ADDRESS__)
+    return "asan";
 #else
     return "libc";
 #endif
