@@ -162,6 +162,7 @@ int main(int argc, char **argv)
     }
 
     srv.start_us = store_ustime();
+    srv.lastsave = srv.start_us / 1000000; /* Redis: the dataset counts as saved at start */
     make_runid(srv.runid);
     atomic_store(&srv.next_client_id, 3); /* Redis numbers its first client 3 */
     pthread_mutex_init(&srv.clients_lock, NULL);
