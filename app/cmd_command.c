@@ -110,22 +110,53 @@ void cmd_command_docs(struct cmdctx *c)
     reply_defer_map(c->r, d, n);
 }
 
-/* Reply the flags of the key at argument `pos` of a command: the key
- * belongs to the last key spec starting at or before it (cmd->keyflags,
- * "1:RW access delete|2:OW update"). */
-static void reply_key_flags(struct reply *r, const struct cmd *cmd, int pos)
+/* The flags of the key at argument `pos`, from cmd->keyflags ("1,1:RW
+ * access delete|2,2:OW update", "1,1:RO access|*:RO access|*:OW update";
+ * see tools/gencmd.py): the last numbered spec covering the key, else the
+ * last '*' spec (SORT's STORE key), else the first spec. */
+static void key_flags_of(const struct cmd *cmd, int pos, char *buf, size_t len)
 {
-    char buf[256] = "";
+    const char *numbered = NULL, *star = NULL, *first = NULL;
     for (const char *p = cmd->keyflags; p && *p;) {
-        char *colon;
-        long start = strtol(p, &colon, 10);
-        size_t len = strcspn(p, "|");
-        if (start > pos && buf[0]) break;
-        if (*colon == ':')
-            snprintf(buf, sizeof(buf), "%.*s", (int)(len - (size_t)(colon + 1 - p)), colon + 1);
-        p += len;
+        if (!first) first = p;
+        if (*p == '*') {
+            star = p;
+        } else {
+            char *end;
+            long lo = strtol(p, &end, 10);
+            long hi = *end == ',' ? strtol(end + 1, NULL, 10) : -1;
+            if (lo <= pos && (hi < 0 || pos <= hi)) numbered = p;
+        }
+        p += strcspn(p, "|");
         if (*p == '|') p++;
     }
+    const char *spec = numbered ? numbered : star ? star : first;
+    buf[0] = '\0';
+    if (!spec) return;
+    const char *f = strchr(spec, ':');
+    if (!f) return;
+    f++;
+    snprintf(buf, len, "%.*s", (int)strcspn(f, "|"), f);
+}
+
+/* SET's one key: "RW access update" with GET, "OW update" without (Redis's
+ * setGetKeys resolves the spec's variable_flags so). */
+static bool set_has_get(int argc, const struct sarg *argv)
+{
+    for (int i = 3; i < argc; i++)
+        if (arg_is(&argv[i], "get")) return true;
+    return false;
+}
+
+static void reply_key_flags(struct reply *r, const struct cmd *cmd, int argc,
+                            const struct sarg *argv, int pos)
+{
+    char buf[256];
+    if (!strcmp(cmd->name, "set"))
+        snprintf(buf, sizeof(buf), "%s",
+                 set_has_get(argc, argv) ? "RW access update" : "OW update");
+    else
+        key_flags_of(cmd, pos, buf, sizeof(buf));
     char *tok[16], *save;
     int n = 0;
     for (char *t = strtok_r(buf, " ", &save); t && n < 16; t = strtok_r(NULL, " ", &save))
@@ -171,7 +202,7 @@ static void getkeys(struct cmdctx *c, bool with_flags)
         for (int i = 0; i < n; i++) {
             if (with_flags) reply_array(c->r, 2);
             reply_bulk(c->r, argv[out[i]].p, argv[out[i]].len);
-            if (with_flags) reply_key_flags(c->r, cmd, out[i]);
+            if (with_flags) reply_key_flags(c->r, cmd, argc, argv, out[i]);
         }
     }
     if (out != small) free(out);

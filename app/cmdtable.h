@@ -67,8 +67,9 @@ struct cmd {
     const char *info2, *info3; /* COMMAND INFO entry in RESP2 / RESP3 */
     const char *docs2, *docs3; /* COMMAND DOCS entry (value part) */
     const char *acl;           /* ACL categories: "@write @string @slow" */
-    /* key specs' flags by the argument each spec starts at, for COMMAND
-     * GETKEYSANDFLAGS: "1:RW access delete|2:OW update" ("" if no keys) */
+    /* key specs' flags by the arguments each covers, for COMMAND
+     * GETKEYSANDFLAGS: "1,1:RW access delete|2,2:OW update" ("" if no
+     * keys; see tools/gencmd.py keyflags_of) */
     const char *keyflags;
     int id; /* index into per-worker cmdstat arrays */
 };

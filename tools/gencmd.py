@@ -322,21 +322,29 @@ def acl_of(c):
 
 
 def keyflags_of(c):
-    """The key specs' flags for COMMAND GETKEYSANDFLAGS, by where each spec
-    starts: "1:RW access delete|2:OW update". A key belongs to the last spec
-    starting at or before it (a keyword search counts as starting at 0)."""
+    """The key specs' flags for COMMAND GETKEYSANDFLAGS, by the arguments
+    each spec covers: "1,1:RW access delete|2,2:OW update" (first,last; last
+    -1 = open-ended), '*' for a spec found by keyword or by the command's own
+    code ("1,1:RO access|*:RO access|*:OW update" for SORT). cmd_command.c: a
+    key takes the last numbered spec covering it, else the last '*' spec,
+    else the first spec."""
     m = c.get('meta')
     if m is not None:
         parts = []
         for ks in m['key_specs']:
-            bs = ks['begin_search']
-            start = bs['spec'].get('index', 0) if bs['type'] == 'index' else 0
-            parts.append('%d:%s' % (start, ' '.join(ks['flags'])))
+            bs, fk = ks['begin_search'], ks['find_keys']
+            if bs['type'] == 'index':
+                start = bs['spec']['index']
+                last = fk['spec'].get('lastkey', -1) if fk['type'] == 'range' else -1
+                cover = '%d,%d' % (start, start + last if last >= 0 else -1)
+            else:
+                cover = '*'
+            parts.append('%s:%s' % (cover, ' '.join(ks['flags'])))
         return '|'.join(parts)
     ks = keyspec_of(c)
     if ks is None or ks[0] == 'custom':
         return ''
-    return '%d:%s' % (ks[1], ' '.join(derived_key_flags(c)))
+    return '%d,-1:%s' % (ks[1], ' '.join(derived_key_flags(c)))
 
 
 def key_specs(r, c):
