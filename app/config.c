@@ -55,8 +55,9 @@ struct param {
     const char *doc; /* one line for docs/configuration.md */
 };
 
-static const struct enum_val ev_loglevel[] = {{"debug", 0},   {"verbose", 1}, {"notice", 2},
-                                              {"warning", 3}, {"nothing", 4}, {NULL, 0}};
+/* Redis 7.0's levels ("nothing" came in 7.2) */
+static const struct enum_val ev_loglevel[] = {
+    {"debug", 0}, {"verbose", 1}, {"notice", 2}, {"warning", 3}, {NULL, 0}};
 static const struct enum_val ev_debug[] = {{"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
 static const struct enum_val ev_policy[] = {
     {"volatile-lru", 0},   {"volatile-lfu", 1}, {"volatile-random", 2},
@@ -78,6 +79,72 @@ static int enum_parse(const struct enum_val *ev, const char *v, int *out, char *
     for (const struct enum_val *e = ev; e->name && off < errlen; e++)
         off += (size_t)snprintf(err + off, errlen - off, "%s%s", e == ev ? "" : ", ", e->name);
     return -1;
+}
+
+/* hz: any 0..INT_MAX is accepted and capped to 1..500 (Redis's updateHZ:
+ * "more a hint from the user") */
+static int set_hz(const char *v, bool apply, char *err, size_t errlen)
+{
+    long long x;
+    if (!str_to_ll(v, strlen(v), &x)) {
+        snprintf(err, errlen, "argument couldn't be parsed into an integer");
+        return -1;
+    }
+    if (x < 0 || x > INT_MAX) {
+        snprintf(err, errlen, "argument must be between 0 and %d inclusive", INT_MAX);
+        return -1;
+    }
+    if (apply) cfg.hz = x < 1 ? 1 : x > 500 ? 500 : x;
+    return 0;
+}
+
+static void get_hz(char *buf, size_t len)
+{
+    snprintf(buf, len, "%lld", cfg.hz);
+}
+
+/* notify-keyspace-events: Redis's class characters, kept in its canonical
+ * spelling (keyspaceEventsFlagsToString: "KEA" reads back "AKE"; with 'A',
+ * Redis 7.0 also drops 'n' from the spelling). */
+static int set_notify(const char *v, bool apply, char *err, size_t errlen)
+{
+    static const char classes[] = "g$lshzxetd"; /* what 'A' stands for, in order */
+    bool on[128] = {false};
+    for (const char *p = v; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == 'A') {
+            for (const char *c = classes; *c; c++) on[(unsigned char)*c] = true;
+        } else if (strchr("g$lshzxeKEtmdn", ch)) {
+            on[ch] = true;
+        } else {
+            snprintf(err, errlen, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+            return -1;
+        }
+    }
+    if (!apply) return 0;
+    char out[32];
+    size_t o = 0;
+    bool all = true;
+    for (const char *c = classes; *c; c++) all &= on[(unsigned char)*c];
+    if (all)
+        out[o++] = 'A';
+    else
+        for (const char *c = "g$lshzxetdn"; *c; c++)
+            if (on[(unsigned char)*c]) out[o++] = *c;
+    for (const char *c = "KEm"; *c; c++)
+        if (on[(unsigned char)*c]) out[o++] = *c;
+    out[o] = '\0';
+    pthread_mutex_lock(&cfg_lock);
+    snprintf(cfg.notify_keyspace_events, sizeof(cfg.notify_keyspace_events), "%s", out);
+    pthread_mutex_unlock(&cfg_lock);
+    return 0;
+}
+
+static void get_notify(char *buf, size_t len)
+{
+    pthread_mutex_lock(&cfg_lock);
+    snprintf(buf, len, "%s", cfg.notify_keyspace_events);
+    pthread_mutex_unlock(&cfg_lock);
 }
 
 /* maxmemory-policy: the store keeps LFU counters only under an LFU policy
@@ -143,7 +210,7 @@ static int set_obuf(const char *v, bool apply, char *err, size_t errlen)
     for (char *save, *t = strtok_r(tmp, " \t", &save); t && n < 64;
          t = strtok_r(NULL, " \t", &save))
         tok[n++] = t;
-    if (n % 4 != 0 || n == 0) {
+    if (n % 4 != 0) { /* "" changes nothing, as in Redis */
         snprintf(err, errlen, "Wrong number of arguments in buffer limit configuration.");
         return -1;
     }
@@ -440,14 +507,14 @@ static struct param params[] = {
      get_policy,
      .doc = "What to do when maxmemory is reached: an eviction policy, or noeviction (write "
             "commands fail with OOM)."},
-    {"maxmemory-samples", NULL, P_LL, 0, &cfg.maxmemory_samples, 1, 64, "5",
+    {"maxmemory-samples", NULL, P_LL, 0, &cfg.maxmemory_samples, 1, INT_MAX, "5",
      .doc = "Keys sampled per eviction by the approximated LRU/LFU/TTL policies."},
     /* threads, store */
     {"workers", NULL, P_SPECIAL, PF_IMMUTABLE, NULL, 0, 0, "0", NULL, set_workers, get_workers,
      .doc = "Worker lcores serving clients (0 = cores - 1, at least 1). Slipstream only."},
     {"shards", NULL, P_LL, PF_IMMUTABLE, &cfg.shards, 0, 1024, "0",
      .doc = "Keyspace shards, rounded up to a power of two (0 = 16 per worker). Slipstream only."},
-    {"hz", NULL, P_LL, 0, &cfg.hz, 1, 500, "10",
+    {"hz", NULL, P_SPECIAL, 0, NULL, 0, 0, "10", NULL, set_hz, get_hz,
      .doc = "Frequency of background tasks (client timeouts, expiry, statistics), per second."},
     {"active-expire-effort", NULL, P_LL, 0, &cfg.active_expire_effort, 1, 10, "1",
      .doc = "Effort of active expiry, 1 to 10: larger values expire faster and use more CPU."},
@@ -502,7 +569,7 @@ static struct param params[] = {
      .doc = "Write the process id to this file (empty = none)."},
     {"daemonize", NULL, P_BOOL, PF_IMMUTABLE, &cfg.daemonize, 0, 1, "no",
      .doc = "Run in the background."},
-    {"notify-keyspace-events", NULL, P_STR, 0, C_STR(notify_keyspace_events), .deflt = "",
+    {"notify-keyspace-events", NULL, P_SPECIAL, 0, NULL, 0, 0, "", NULL, set_notify, get_notify,
      .doc = "Classes of keyspace notifications to publish (empty = none)."},
     {"slowlog-log-slower-than", NULL, P_LL, 0, &cfg.slowlog_log_slower_than, -1, LLONG_MAX, "10000",
      .doc = "Log commands slower than this many microseconds in the slow log (-1 = off, 0 = all)."},
@@ -519,7 +586,7 @@ static struct param params[] = {
     {"hash-max-listpack-entries", "hash-max-ziplist-entries", P_LL, 0,
      &store_tun.hash_max_listpack_entries, 0, LONG_MAX, "512",
      .doc = "Hashes with at most this many fields use the compact listpack encoding."},
-    {"hash-max-listpack-value", "hash-max-ziplist-value", P_LL, 0,
+    {"hash-max-listpack-value", "hash-max-ziplist-value", P_MEM, 0,
      &store_tun.hash_max_listpack_value, 0, LONG_MAX, "64",
      .doc = "Hashes whose fields and values are at most this long use the listpack encoding."},
     {"set-max-intset-entries", NULL, P_LL, 0, &store_tun.set_max_intset_entries, 0, LONG_MAX, "512",
@@ -527,7 +594,7 @@ static struct param params[] = {
     {"zset-max-listpack-entries", "zset-max-ziplist-entries", P_LL, 0,
      &store_tun.zset_max_listpack_entries, 0, LONG_MAX, "128",
      .doc = "Sorted sets with at most this many members use the listpack encoding."},
-    {"zset-max-listpack-value", "zset-max-ziplist-value", P_LL, 0,
+    {"zset-max-listpack-value", "zset-max-ziplist-value", P_MEM, 0,
      &store_tun.zset_max_listpack_value, 0, LONG_MAX, "64",
      .doc = "Sorted sets whose members are at most this long use the listpack encoding."},
 };
@@ -543,18 +610,16 @@ static struct param *find_param(const char *name)
     return NULL;
 }
 
-/* Memory values: a number with an optional unit k kb m mb g gb (case
- * insensitive; k = 1000, kb = 1024), as redis.conf accepts. */
+/* Memory values, as Redis's memtoull(): digits with an optional unit b k kb
+ * m mb g gb (any case; k = 1000, kb = 1024), no sign; "" is 0; a number too
+ * large saturates and the product wraps, which the bounds check reports. */
 static bool parse_mem(const char *v, long long *out)
 {
-    size_t len = strlen(v);
-    size_t i = len;
-    while (i > 0 && isalpha((unsigned char)v[i - 1])) i--;
-    long long mul = 1;
-    const char *u = v + i;
-    if (!*u)
-        mul = 1;
-    else if (!strcasecmp(u, "b"))
+    if (*v == '-') return false;
+    const char *u = v;
+    while (*u && isdigit((unsigned char)*u)) u++;
+    unsigned long long mul;
+    if (!*u || !strcasecmp(u, "b"))
         mul = 1;
     else if (!strcasecmp(u, "k"))
         mul = 1000;
@@ -565,15 +630,21 @@ static bool parse_mem(const char *v, long long *out)
     else if (!strcasecmp(u, "mb"))
         mul = 1024 * 1024;
     else if (!strcasecmp(u, "g"))
-        mul = 1000LL * 1000 * 1000;
+        mul = 1000ULL * 1000 * 1000;
     else if (!strcasecmp(u, "gb"))
-        mul = 1024LL * 1024 * 1024;
+        mul = 1024ULL * 1024 * 1024;
     else
         return false;
-    long long n;
-    if (!str_to_ll(v, i, &n)) return false;
-    if (n != 0 && (n > LLONG_MAX / mul || n < LLONG_MIN / mul)) return false;
-    *out = n * mul;
+    char buf[128];
+    size_t digits = (size_t)(u - v);
+    if (digits >= sizeof(buf)) return false;
+    memcpy(buf, v, digits);
+    buf[digits] = '\0';
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(buf, &end, 10);
+    if ((n == 0 && errno == EINVAL) || *end) return false;
+    *out = (long long)(n * mul); /* wraps as Redis's does: the bounds check reports it */
     return true;
 }
 
