@@ -299,6 +299,10 @@ static void get_unixsocketperm(char *buf, size_t len)
     snprintf(buf, len, "%o", cfg.tc.unixsocketperm);
 }
 
+/* start-up resolves "workers 0" into cfg.tc.workers (CONFIG GET shows the
+ * count running); CONFIG REWRITE writes what was configured */
+static unsigned workers_configured;
+
 static int set_workers(const char *v, bool apply, char *err, size_t errlen)
 {
     long long x;
@@ -307,7 +311,7 @@ static int set_workers(const char *v, bool apply, char *err, size_t errlen)
         snprintf(err, errlen, "argument must be between 0 and 64 inclusive");
         return -1;
     }
-    if (apply) cfg.tc.workers = (unsigned)x;
+    if (apply) cfg.tc.workers = workers_configured = (unsigned)x;
     return 0;
 }
 
@@ -1151,6 +1155,7 @@ static int rewrite_lines(size_t i, char (*lines)[2200], bool *force)
     const struct param *p = &params[i];
     char val[2048];
     param_get(p, val, sizeof(val));
+    if (p->set == set_workers) snprintf(val, sizeof(val), "%u", workers_configured);
     bool differs = !canon_default[i] || strcmp(canon_default[i], val) != 0;
     if (p->set == set_save) {
         /* always written: an empty save would otherwise mean the defaults */
@@ -1185,7 +1190,8 @@ static int rewrite_lines(size_t i, char (*lines)[2200], bool *force)
         char m[64];
         format_mem(m, sizeof(m), *(long long *)p->ptr);
         snprintf(lines[0], sizeof(lines[0]), "%s %s", p->name, m);
-    } else if (p->type == P_STR) {
+    } else if (p->type == P_STR || p->set == set_notify) {
+        /* Redis's string parameters are written quoted */
         char q[2100];
         format_repr(q, sizeof(q), val);
         snprintf(lines[0], sizeof(lines[0]), "%s %s", p->name, q);
@@ -1259,15 +1265,24 @@ int config_rewrite(char *err, size_t errlen)
             }
         }
     }
-    for (size_t l = 0; l < nold; l++) {
-        if (owner[l] < 0)
-            fprintf(o, "%s\n", old[l]);
-        else if (replaced[l])
-            fprintf(o, "%s\n", repl[l]);
-        /* else: an orphaned line of a parameter, dropped */
+    /* an orphaned line of a parameter becomes empty, a blank line goes
+     * before the signature, and every run of empty lines is written as one
+     * (rewriteConfigGetContentFromState) */
+    bool was_empty = false;
+#define EMIT(line)                      \
+    do {                                \
+        const char *l_ = (line);        \
+        if (!l_[0] && was_empty) break; \
+        was_empty = !l_[0];             \
+        fprintf(o, "%s\n", l_);         \
+    } while (0)
+    for (size_t l = 0; l < nold; l++) EMIT(owner[l] < 0 ? old[l] : replaced[l] ? repl[l] : "");
+    if (nappend && !signed_already) {
+        EMIT("");
+        EMIT(RW_SIGNATURE);
     }
-    if (nappend && !signed_already) fprintf(o, "%s\n", RW_SIGNATURE);
-    for (size_t k = 0; k < nappend; k++) fprintf(o, "%s\n", appended[k]);
+    for (size_t k = 0; k < nappend; k++) EMIT(appended[k]);
+#undef EMIT
     fclose(o);
 
     char tmp[1100];
