@@ -640,7 +640,7 @@ void cmd_hincrbyfloat(struct cmdctx *c)
         return;
     }
     if (isnan(incr) || isinf(incr)) {
-        reply_errs(c->r, SERR_NOTFLOAT);
+        reply_error(c->r, "ERR value is NaN or Infinity");
         return;
     }
     struct kentry *e;
