@@ -144,8 +144,7 @@ static bool debug_allowed(const struct session *s)
 {
     if (cfg.enable_debug_command == 1) return true;
     if (cfg.enable_debug_command == 2)
-        return s->conn->kind == CONN_UNIX || strncmp(s->conn->peer, "127.", 4) == 0 ||
-               strncmp(s->conn->peer, "::1:", 4) == 0;
+        return conn_is_local(s->conn);
     return false;
 }
 
@@ -194,6 +193,8 @@ void dispatch_command(struct session *s, int argc, const struct resp_arg *rargv)
             goto done;
         }
         s->authed = true; /* the password was removed since */
+        s->parser.unauthenticated = false;
+
     }
 
     struct cmdctx ctx = {

@@ -36,12 +36,6 @@ static void registry_del(struct session *s)
     pthread_mutex_unlock(&srv.clients_lock);
 }
 
-static bool is_loopback(const struct conn *c)
-{
-    return c->kind == CONN_UNIX || strncmp(c->peer, "127.", 4) == 0 ||
-           strncmp(c->peer, "::1:", 4) == 0;
-}
-
 static void *on_accept(void *wctx, struct conn *c)
 {
     struct worker *w = wctx;
@@ -53,7 +47,7 @@ static void *on_accept(void *wctx, struct conn *c)
         srv.stat_rejected_conn++;
         return NULL;
     }
-    if (cfg.protected_mode && !cfg.requirepass[0] && !is_loopback(c)) {
+    if (cfg.protected_mode && !cfg.requirepass[0] && !conn_is_local(c)) {
         static const char msg[] =
             "-DENIED Slipstream is running in protected mode because protected mode is enabled "
             "and no password is set for the default user. In this mode connections are only "

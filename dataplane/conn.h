@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -58,6 +60,18 @@ struct conn {
     char peer[64]; /* "ip:port" or "/path:0", as CLIENT LIST shows */
     char local[64];
 };
+
+/* Redis's notion of a local client (protected mode, enable-debug-command
+ * local): a Unix socket, or a peer of exactly 127.0.0.1 or ::1 (7.0 does
+ * not count the rest of 127.0.0.0/8). */
+static inline bool conn_is_local(const struct conn *c)
+{
+    if (c->kind == CONN_UNIX) return true;
+    const char *colon = strrchr(c->peer, ':');
+    size_t n = colon ? (size_t)(colon - c->peer) : 0;
+    return (n == 9 && memcmp(c->peer, "127.0.0.1", 9) == 0) ||
+           (n == 3 && memcmp(c->peer, "::1", 3) == 0);
+}
 
 struct conn_handler {
     void *(*on_accept)(void *wctx, struct conn *c);

@@ -55,6 +55,7 @@ struct sock_worker {
     const struct conn_handler *h;
     void *wctx;
     struct sock_conn *conns;
+    const char *unixpath; /* the unixsocket path (worker 0) */
 } __attribute__((aligned(64)));
 
 struct sock_transport {
@@ -178,6 +179,7 @@ static int open_listeners(struct sock_transport *st, struct sock_worker *w, bool
         w->ls[w->nls].fd = fd;
         w->ls[w->nls].is_unix = true;
         w->nls++;
+        w->unixpath = cfg->unixsocket;
     }
     return 0;
 }
@@ -200,8 +202,9 @@ static void accept_all(struct sock_worker *w, struct sock_listener *l)
         sc->w = w;
         if (l->is_unix) {
             sc->c.kind = CONN_UNIX;
-            snprintf(sc->c.peer, sizeof(sc->c.peer), "/unixsocket:0");
-            snprintf(sc->c.local, sizeof(sc->c.local), "/unixsocket:0");
+            /* Redis shows the socket's path, with port 0, for both ends */
+            snprintf(sc->c.peer, sizeof(sc->c.peer), "%.60s:0", w->unixpath);
+            snprintf(sc->c.local, sizeof(sc->c.local), "%.60s:0", w->unixpath);
         } else {
             sc->c.kind = CONN_TCP;
             int one = 1;
