@@ -62,6 +62,23 @@
     X(CMD_NARGS, "ERR Invalid number of arguments specified for command")                   \
     X(CMD_BADARGS, "ERR Invalid arguments specified for command")                           \
     X(CMD_NOKEYS, "ERR The command has no key arguments")                                   \
+    X(HASH_NOT_INT, "ERR hash value is not an integer")                                     \
+    X(HASH_NOT_FLOAT, "ERR hash value is not a float")                                      \
+    X(NAN_OR_INF, "ERR value is NaN or Infinity")                                           \
+    X(OUT_OF_RANGE, "ERR value is out of range")                                            \
+    X(NUMKEYS_POSITIVE, "ERR numkeys should be greater than 0")                             \
+    X(NUMKEYS_TOO_MANY, "ERR Number of keys can't be greater than number of args")          \
+    X(LIMIT_NEGATIVE, "ERR LIMIT can't be negative")                                        \
+    X(COUNT_POSITIVE, "ERR count should be greater than 0")                                 \
+    X(ZADD_XX_NX, "ERR XX and NX options at the same time are not compatible")              \
+    X(ZADD_GT_LT_NX, "ERR GT, LT, and/or NX options at the same time are not compatible")   \
+    X(ZADD_INCR_PAIR, "ERR INCR option supports a single increment-element pair")           \
+    X(SCORE_NAN, "ERR resulting score is not a number (NaN)")                               \
+    X(WEIGHT_FLOAT, "ERR weight value is not a float")                                      \
+    X(ZRANGE_LIMIT, "ERR syntax error, LIMIT is only supported in combination with "        \
+                    "either BYSCORE or BYLEX")                                              \
+    X(ZRANGE_WITHSCORES_LEX, "ERR syntax error, WITHSCORES not supported in combination "   \
+                             "with BYLEX")                                                  \
     X(LFU_SELECTED, "ERR An LFU maxmemory policy is selected, idle time not tracked. "      \
                     "Please note that when switching between policies at runtime LRU "      \
                     "and LFU data will take some time to adjust.")
@@ -82,6 +99,8 @@ extern const char *const serr_text[SERR__COUNT];
 /* EXPIRE family: the option as given (length, bytes). */
 #define SERRF_UNSUPPORTED_OPTION "ERR Unsupported option %.*s"
 /* Integer arguments with a bounded range (SELECT, MOVE, COPY's DB). */
+/* ZUNION/ZINTER/ZDIFF and their STORE forms: the command name. */
+#define SERRF_NEED_KEY "ERR at least 1 input key is needed for '%s' command"
 #define SERRF_LONG_RANGE "ERR value is out of range, value must between %ld and %ld"
 
 #endif

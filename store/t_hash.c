@@ -590,7 +590,7 @@ void cmd_hincrby(struct cmdctx *c)
     const char *v = hash_get(o, c->argv[2].p, c->argv[2].len, &vl, buf);
     long long cur = 0;
     if (v && !str_to_ll(v, vl, &cur)) {
-        reply_error(c->r, "ERR hash value is not an integer");
+        reply_errs(c->r, SERR_HASH_NOT_INT);
         if (!e) obj_free(o);
         return;
     }
@@ -640,7 +640,7 @@ void cmd_hincrbyfloat(struct cmdctx *c)
         return;
     }
     if (isnan(incr) || isinf(incr)) {
-        reply_error(c->r, "ERR value is NaN or Infinity");
+        reply_errs(c->r, SERR_NAN_OR_INF);
         return;
     }
     struct kentry *e;
@@ -651,7 +651,7 @@ void cmd_hincrbyfloat(struct cmdctx *c)
     const char *v = hash_get(o, c->argv[2].p, c->argv[2].len, &vl, buf);
     long double cur = 0;
     if (v && !str_to_ld(v, vl, &cur)) {
-        reply_error(c->r, "ERR hash value is not a float");
+        reply_errs(c->r, SERR_HASH_NOT_FLOAT);
         if (!e) obj_free(o);
         return;
     }
@@ -755,7 +755,7 @@ void cmd_hrandfield(struct cmdctx *c)
     bool uniq = l >= 0;
     uint64_t count = uniq ? (uint64_t)l : (uint64_t)(-l);
     if (withvalues && count > (uint64_t)LLONG_MAX / 2 && !uniq) {
-        reply_error(c->r, "ERR value is out of range");
+        reply_errs(c->r, SERR_OUT_OF_RANGE);
         return;
     }
     struct sobj *o = hash_for_read(c, &err);

@@ -753,11 +753,11 @@ void cmd_sinterstore(struct cmdctx *c)
 void cmd_sintercard(struct cmdctx *c)
 {
     long long numkeys;
-    if (!coll_range_ll_or_reply(c, &c->argv[1], 1, LLONG_MAX,
-                                "ERR numkeys should be greater than 0", &numkeys))
+    if (!coll_range_ll_or_reply(c, &c->argv[1], 1, LLONG_MAX, serr_text[SERR_NUMKEYS_POSITIVE],
+                                &numkeys))
         return;
     if (numkeys > c->argc - 2) {
-        reply_error(c->r, "ERR Number of keys can't be greater than number of args");
+        reply_errs(c->r, SERR_NUMKEYS_TOO_MANY);
         return;
     }
     long long limit = 0;
@@ -765,7 +765,7 @@ void cmd_sintercard(struct cmdctx *c)
         if (arg_is(&c->argv[j], "LIMIT") && j + 1 < c->argc) {
             if (!arg_ll_or_reply(c, &c->argv[j + 1], &limit)) return;
             if (limit < 0) {
-                reply_error(c->r, "ERR LIMIT can't be negative");
+                reply_errs(c->r, SERR_LIMIT_NEGATIVE);
                 return;
             }
             j++;

@@ -698,12 +698,11 @@ static void zrange_generic(struct cmdctx *c, int first, const struct sarg *dst, 
     if (dir == ZD_AUTO) dir = ZD_FWD;
     if (type == ZR_AUTO) type = ZR_RANK;
     if (limit != -1 && type == ZR_RANK) {
-        reply_error(c->r, "ERR syntax error, LIMIT is only supported in combination with either "
-                          "BYSCORE or BYLEX");
+        reply_errs(c->r, SERR_ZRANGE_LIMIT);
         return;
     }
     if (withscores && type == ZR_LEX) {
-        reply_error(c->r, "ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+        reply_errs(c->r, SERR_ZRANGE_WITHSCORES_LEX);
         return;
     }
     bool rev = dir == ZD_REV;
@@ -833,15 +832,15 @@ static void zadd_generic(struct cmdctx *c, int in)
     }
     elements /= 2;
     if (nx && xx) {
-        reply_error(c->r, "ERR XX and NX options at the same time are not compatible");
+        reply_errs(c->r, SERR_ZADD_XX_NX);
         return;
     }
     if ((gt && nx) || (lt && nx) || (gt && lt)) {
-        reply_error(c->r, "ERR GT, LT, and/or NX options at the same time are not compatible");
+        reply_errs(c->r, SERR_ZADD_GT_LT_NX);
         return;
     }
     if (incr && elements > 1) {
-        reply_error(c->r, "ERR INCR option supports a single increment-element pair");
+        reply_errs(c->r, SERR_ZADD_INCR_PAIR);
         return;
     }
     double small[16], *scores = elements <= 16 ? small : malloc(sizeof(double) * (size_t)elements);
@@ -898,7 +897,7 @@ static void zadd_generic(struct cmdctx *c, int in)
         int out;
         int rc = zobj_add(o, scores[j], m->p, m->len, in, &out, &newscore);
         if (rc == 0) {
-            reply_error(c->r, "ERR resulting score is not a number (NaN)");
+            reply_errs(c->r, SERR_SCORE_NAN);
             nan = true;
             break;
         }
@@ -1298,8 +1297,8 @@ void cmd_zpopmax(struct cmdctx *c)
 void cmd_zmpop(struct cmdctx *c)
 {
     long long numkeys;
-    if (!coll_range_ll_or_reply(c, &c->argv[1], 1, LLONG_MAX,
-                                "ERR numkeys should be greater than 0", &numkeys))
+    if (!coll_range_ll_or_reply(c, &c->argv[1], 1, LLONG_MAX, serr_text[SERR_NUMKEYS_POSITIVE],
+                                &numkeys))
         return;
     if (numkeys > c->argc - 3) {
         reply_errs(c->r, SERR_SYNTAX);
@@ -1319,7 +1318,7 @@ void cmd_zmpop(struct cmdctx *c)
     for (int j = wi + 1; j < c->argc; j++) {
         if (count == -1 && arg_is(&c->argv[j], "count") && j + 1 < c->argc) {
             if (!coll_range_ll_or_reply(c, &c->argv[j + 1], 1, LONG_MAX,
-                                        "ERR count should be greater than 0", &count))
+                                        serr_text[SERR_COUNT_POSITIVE], &count))
                 return;
             j++;
         } else {
@@ -1382,7 +1381,7 @@ void cmd_zrandmember(struct cmdctx *c)
     bool uniq = l >= 0;
     unsigned long long count = uniq ? (unsigned long long)l : (unsigned long long)(-l);
     if (withscores && !uniq && count > (unsigned long long)LLONG_MAX / 2) {
-        reply_error(c->r, "ERR value is out of range");
+        reply_errs(c->r, SERR_OUT_OF_RANGE);
         return;
     }
     struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
@@ -1595,7 +1594,7 @@ static void zsetop_generic(struct cmdctx *c, int nki, const struct sarg *dst, in
         size_t nl = c->argv[0].len < sizeof(name) - 1 ? c->argv[0].len : sizeof(name) - 1;
         for (size_t k = 0; k < nl; k++) name[k] = (char)tolower((unsigned char)c->argv[0].p[k]);
         name[nl] = '\0';
-        reply_errorf(c->r, "ERR at least 1 input key is needed for '%s' command", name);
+        reply_errorf(c->r, SERRF_NEED_KEY, name);
         return;
     }
     if (setnum > c->argc - (nki + 1)) {
@@ -1630,7 +1629,7 @@ static void zsetop_generic(struct cmdctx *c, int nki, const struct sarg *dst, in
             remaining--;
             for (long long i = 0; i < setnum; i++, j++, remaining--) {
                 if (!coll_str_to_d(c->argv[j].p, c->argv[j].len, &src[i].weight)) {
-                    reply_error(c->r, "ERR weight value is not a float");
+                    reply_errs(c->r, SERR_WEIGHT_FLOAT);
                     goto out;
                 }
             }
@@ -1657,7 +1656,7 @@ static void zsetop_generic(struct cmdctx *c, int nki, const struct sarg *dst, in
             j++;
             remaining--;
             if (!arg_ll(&c->argv[j], &limit) || limit < 0) {
-                reply_error(c->r, "ERR LIMIT can't be negative");
+                reply_errs(c->r, SERR_LIMIT_NEGATIVE);
                 goto out;
             }
             j++;
