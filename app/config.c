@@ -31,7 +31,10 @@ enum {
     PF_SENSITIVE = 2, /* value hidden from logs */
     PF_PROTECTED = 4, /* needs enable-protected-configs */
     PF_HIDDEN = 8,    /* not shown by CONFIG GET * */
-    PF_NOLIVE = 16,   /* Redis applies it at runtime; Slipstream at start-up only */
+    /* applied at start-up only, but CONFIG SET to the current value is
+     * accepted (bind and port, which Redis applies at runtime; our own
+     * start-up parameters, so "CONFIG GET *, then SET each back" works) */
+    PF_NOLIVE = 16,
 };
 
 struct enum_val {
@@ -477,7 +480,7 @@ static struct param params[] = {
      .doc = "Path of a Unix socket to accept connections on (empty = none)."},
     {"unixsocketperm", NULL, P_SPECIAL, PF_IMMUTABLE, NULL, 0, 0, "0", NULL, set_unixsocketperm,
      get_unixsocketperm, .doc = "Permissions of the Unix socket, in octal."},
-    {"busy-poll", NULL, P_INT, PF_IMMUTABLE, &cfg.tc.busy_poll_us, 0, 1000000, "0",
+    {"busy-poll", NULL, P_INT, PF_NOLIVE, &cfg.tc.busy_poll_us, 0, 1000000, "0",
      .doc = "Kernel sockets: busy-poll for this many microseconds before sleeping in epoll_wait (0 "
             "= off). Slipstream only."},
     {"maxclients", NULL, P_LL, 0, &cfg.maxclients, 1, UINT_MAX, "10000",
@@ -514,9 +517,9 @@ static struct param params[] = {
     {"maxmemory-samples", NULL, P_LL, 0, &cfg.maxmemory_samples, 1, INT_MAX, "5",
      .doc = "Keys sampled per eviction by the approximated LRU/LFU/TTL policies."},
     /* threads, store */
-    {"workers", NULL, P_SPECIAL, PF_IMMUTABLE, NULL, 0, 0, "0", NULL, set_workers, get_workers,
+    {"workers", NULL, P_SPECIAL, PF_NOLIVE, NULL, 0, 0, "0", NULL, set_workers, get_workers,
      .doc = "Worker lcores serving clients (0 = cores - 1, at least 1). Slipstream only."},
-    {"shards", NULL, P_LL, PF_IMMUTABLE, &cfg.shards, 0, 1024, "0",
+    {"shards", NULL, P_LL, PF_NOLIVE, &cfg.shards, 0, 1024, "0",
      .doc = "Keyspace shards, rounded up to a power of two (0 = 16 per worker). Slipstream only."},
     {"hz", NULL, P_SPECIAL, 0, NULL, 0, 0, "10", NULL, set_hz, get_hz,
      .doc = "Frequency of background tasks (client timeouts, expiry, statistics), per second."},
@@ -527,16 +530,16 @@ static struct param params[] = {
     {"lazyfree-lazy-user-flush", NULL, P_BOOL, 0, &cfg.lazyfree_lazy_user_flush, 0, 1, "no",
      .doc = "Make FLUSHDB/FLUSHALL without ASYNC|SYNC free asynchronously."},
     /* data plane */
-    {"dataplane-port", NULL, P_STR, PF_IMMUTABLE, TC_STR(dataplane_port), .deflt = "",
+    {"dataplane-port", NULL, P_STR, PF_NOLIVE, TC_STR(dataplane_port), .deflt = "",
      .doc = "DPDK device arguments of the NIC port that serves clients (empty = kernel sockets). "
             "Slipstream only."},
-    {"dataplane-ip", NULL, P_STR, PF_IMMUTABLE, TC_STR(dataplane_ip), .deflt = "",
+    {"dataplane-ip", NULL, P_STR, PF_NOLIVE, TC_STR(dataplane_ip), .deflt = "",
      .doc = "IPv4 address and prefix length of the data plane, A.B.C.D/LEN. Slipstream only."},
-    {"dataplane-gateway", NULL, P_STR, PF_IMMUTABLE, TC_STR(dataplane_gateway), .deflt = "",
+    {"dataplane-gateway", NULL, P_STR, PF_NOLIVE, TC_STR(dataplane_gateway), .deflt = "",
      .doc = "IPv4 default gateway of the data plane. Slipstream only."},
-    {"dataplane-mtu", NULL, P_INT, PF_IMMUTABLE, &cfg.tc.dataplane_mtu, 576, 9000, "1500",
+    {"dataplane-mtu", NULL, P_INT, PF_NOLIVE, &cfg.tc.dataplane_mtu, 576, 9000, "1500",
      .doc = "MTU of the data-plane port. Slipstream only."},
-    {"dpdk-args", NULL, P_STR, PF_IMMUTABLE, C_STR(dpdk_args), .deflt = "",
+    {"dpdk-args", NULL, P_STR, PF_NOLIVE, C_STR(dpdk_args), .deflt = "",
      .doc = "Extra DPDK EAL arguments, space separated. Slipstream only."},
     FAULT_PARAM(drop, "drops"),
     FAULT_PARAM(dup, "duplicates"),
@@ -1362,8 +1365,9 @@ void config_write_docs(FILE *f)
         } else {
             snprintf(type, sizeof(type), "%s", type_name(p));
         }
-        const char *rt = (p->flags & PF_IMMUTABLE)   ? "start-up only"
-                         : (p->flags & PF_NOLIVE)    ? "start-up only (Redis: runtime)"
+        const char *rt = (p->flags & PF_IMMUTABLE) ? "start-up only"
+                         : (p->flags & PF_NOLIVE)
+                             ? "start-up only (SET to the current value is accepted)"
                          : (p->flags & PF_PROTECTED) ? "yes, if enable-protected-configs allows"
                                                      : "yes";
         fprintf(f, "| `%s`%s%s%s | %s | `%s` | %s | %s |\n", p->name, p->alias ? " (alias `" : "",
