@@ -30,6 +30,7 @@ struct wstats {
 } __attribute__((aligned(64)));
 
 struct cmd;
+struct blk_client;
 
 struct cmdctx {
     int argc;
@@ -43,6 +44,11 @@ struct cmdctx {
     void *client;       /* the app's session; opaque to the store */
     uint64_t dirty;     /* changes made by this command */
     long long max_bulk; /* proto-max-bulk-len (string size limit) */
+    /* Blocking commands (store/blocking.h): set by a handler that found
+     * nothing to pop and registered a waiter; the app then blocks the
+     * client. no_block (MULTI, scripts) makes them answer at once instead. */
+    struct blk_client *blocked;
+    bool no_block;
 };
 
 /* Case-insensitive match of an argument against a keyword. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocking.h"
 #include "db.h"
 
 struct shard *db_shard(struct cmdctx *c, const struct sarg *key)
@@ -132,6 +133,7 @@ struct kentry *db_add(struct cmdctx *c, int db, const struct sarg *key, struct s
     dict_add(&k->keys, &e->node);
     struct shard *s = db_shard(c, key);
     s->version++;
+    if (s->blk) blk_signal_locked(c->ks, s, db, key->p, key->len); /* blocked clients */
     db_written(c, db, e);
     return e;
 }
@@ -157,6 +159,8 @@ struct kentry *db_set(struct cmdctx *c, int db, const struct sarg *key, struct s
     if (!e) return db_add(c, db, key, val);
     db_will_write(c, db, e);
     db_replace(c, e, val);
+    struct shard *s = db_shard(c, key);
+    if (s->blk) blk_signal_locked(c->ks, s, db, key->p, key->len); /* e.g. SORT .. STORE */
     if (!keepttl && e->expire >= 0) db_set_expire(c, db, e, -1);
     db_written(c, db, e);
     return e;
@@ -251,7 +255,9 @@ struct kentry *db_move(struct cmdctx *c, int db, struct kentry *e, int dstdb,
     dict_add(&dst->keys, &n->node);
     /* as db_set_expire: without room in the index the key keeps no TTL */
     if (expire >= 0 && xindex_add(&dst->xi, n) == 0) n->expire = expire;
-    db_shard(c, newkey)->version++;
+    struct shard *ds = db_shard(c, newkey);
+    ds->version++;
+    if (ds->blk) blk_signal_locked(c->ks, ds, dstdb, newkey->p, newkey->len);
     db_written(c, dstdb, n);
     return n;
 }
@@ -266,6 +272,7 @@ void db_swap(struct keyspace *ks, int a, int b)
         s->db[b] = t;
         s->version++;
     }
+    blk_signal_swapdb_locked(ks, a, b); /* clients blocked in a or b may be served */
 }
 
 uint64_t db_flush_shard(struct keyspace *ks, unsigned shard, int db, bool async)

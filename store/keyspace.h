@@ -45,6 +45,8 @@ struct xindex {
     uint32_t cursor;
 };
 
+struct blk_shard;
+
 struct kdb {
     struct dict keys;
     struct xindex xi;
@@ -53,8 +55,9 @@ struct kdb {
 struct shard {
     pthread_mutex_t lock;
     unsigned id;
-    struct kdb *db;   /* [ndb] */
-    uint64_t version; /* bumped by every write (WATCH, later) */
+    struct kdb *db;        /* [ndb] */
+    uint64_t version;      /* bumped by every write (WATCH, later) */
+    struct blk_shard *blk; /* blocked clients' waiter table (blocking.c), lazily made */
 } __attribute__((aligned(64)));
 
 struct keyspace {
