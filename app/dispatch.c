@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h"
+#include "blocking.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "server.h"
@@ -234,10 +236,20 @@ void dispatch_command(struct session *s, int argc, const struct resp_arg *rargv)
     else if (nsh > 1)
         ks_lock_set(&srv.ks, ids, nsh);
     c->handler(&ctx);
+    if (ctx.blocked) block_session(s, ctx.blocked);
+    /* blocked clients waiting for keys this command created are served
+     * before anyone else can see the keys (store/blocking.h) */
+    for (int i = 0; i < nsh; i++) {
+        if (blk_has_ready(&srv.ks.shards[ids[i]])) {
+            blk_serve_locked(&srv.ks, ids, nsh, ctx.now_ms, &w->st);
+            break;
+        }
+    }
     if (nsh == 1)
         ks_unlock(&srv.ks, ids[0]);
     else if (nsh > 1)
         ks_unlock_set(&srv.ks, ids, nsh);
+    if (blk_deferred_pending()) blk_serve_deferred(&srv.ks, &w->st);
     int64_t dt = store_ustime() - t0;
     if (ids != ids_small) {
         free(ids);

@@ -25,6 +25,7 @@
 #include "control.h"
 #include "info.h"
 #include "server.h"
+#include "block.h"
 #include "worker.h"
 #ifdef SS_HAVE_DPDK_TRANSPORT
 #include "dpdk_transport.h"
@@ -167,6 +168,7 @@ int main(int argc, char **argv)
     atomic_store(&srv.next_client_id, 3); /* Redis numbers its first client 3 */
     pthread_mutex_init(&srv.clients_lock, NULL);
     srv.ncmds = cmdtable_init();
+    block_init();
     srand((unsigned)srv.start_us);
     dict_hash_seed((uint64_t)srv.start_us * 0x9e3779b97f4a7c15ULL);
 

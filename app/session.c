@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h"
 #include "cmd.h"
 #include "config.h"
 #include "server.h"
@@ -85,6 +86,7 @@ static void session_free(struct session *s)
 {
     struct worker *w = s->w;
     registry_del(s);
+    block_session_gone(s);
     if (s->wprev)
         s->wprev->wnext = s->wnext;
     else
@@ -186,7 +188,7 @@ void session_process(struct session *s)
 {
     struct worker *w = s->w;
     s->flags |= SF_IN_HANDLER;
-    while (!(s->flags & (SF_CLOSE_AFTER_REPLY | SF_CLOSE_ASAP))) {
+    while (!(s->flags & (SF_CLOSE_AFTER_REPLY | SF_CLOSE_ASAP | SF_BLOCKED))) {
         size_t start = s->parser.pos;
         s->parser.max_bulk = cfg.proto_max_bulk_len; /* CONFIG SET applies at once */
         int rc = resp_parse(&s->parser, s->qbuf, s->qlen);
@@ -307,14 +309,15 @@ size_t session_describe(const struct session *s, char *buf, size_t len)
     const char *cmd = s->last_cmd ? dispatch_cmd_name(s->last_cmd) : "NULL";
     char flags[8] = "N";
     if (s->flags & SF_CLOSE_AFTER_REPLY) snprintf(flags, sizeof(flags), "c");
+    if (s->flags & SF_BLOCKED) snprintf(flags, sizeof(flags), "b");
     return (size_t)snprintf(
         buf, len,
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
         "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=0 "
-        "oll=0 omem=%zu tot-mem=%zu events=r%s cmd=%s user=default redir=-1 resp=%d",
+        "oll=0 omem=%zu tot-mem=%zu events=r%s cmd=%s user=default redir=-1 resp=%d worker=%u",
         (unsigned long long)s->id, s->conn->peer, s->conn->local, s->conn->fd,
         s->name ? s->name : "", (long long)((now - s->ctime_ms) / 1000),
         (long long)((now - s->last_ms) / 1000), flags, s->db, s->qlen, s->qcap - s->qlen,
         (size_t)REPLY_CHUNK, s->qpeak, s->out.chunks_mem, s->qcap + s->out.chunks_mem + sizeof(*s),
-        s->out.pending ? "w" : "", cmd, s->resp);
+        s->out.pending ? "w" : "", cmd, s->resp, s->w->id);
 }

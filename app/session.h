@@ -18,6 +18,7 @@
 
 struct worker;
 struct cmd;
+struct blk_client;
 
 enum {
     SF_CLOSE_AFTER_REPLY = 1u << 0, /* QUIT, protocol errors */
@@ -28,6 +29,7 @@ enum {
     SF_REPLY_OFF = 1u << 5,         /* CLIENT REPLY OFF */
     SF_NO_EVICT = 1u << 6,
     SF_IN_HANDLER = 1u << 7, /* processing input: closing is deferred */
+    SF_BLOCKED = 1u << 8,    /* in a blocking command (app/block.h) */
 };
 
 struct session {
@@ -51,6 +53,10 @@ struct session {
     const struct cmd *last_cmd;
 
     struct session *wnext, *wprev; /* worker list */
+    /* blocking commands (app/block.h): the waiter (worker's blk_lock for
+     * writes) and the worker's list of blocked sessions */
+    struct blk_client *blk;
+    struct session *bnext, *bprev;
     struct session *gnext, *gprev; /* registry list */
 };
 

@@ -6,9 +6,12 @@
 
 #include <rte_lcore.h>
 
+#include "block.h"
+#include "blocking.h"
 #include "config.h"
 #include "db.h"
 #include "server.h"
+#include "mailbox.h"
 #include "session.h"
 #include "worker.h"
 
@@ -75,7 +78,8 @@ static void worker_cron(struct worker *w, int64_t now_ms)
     struct session *s = w->sessions;
     while (s) {
         struct session *next = s->wnext;
-        if (cfg.timeout && now_ms - s->last_ms > cfg.timeout * 1000 && !(s->flags & SF_PAUSED)) {
+        if (cfg.timeout && now_ms - s->last_ms > cfg.timeout * 1000 &&
+            !(s->flags & (SF_PAUSED | SF_BLOCKED))) {
             session_close(s);
         } else if ((s->flags & SF_PAUSED) && pause_over) {
             s->flags &= ~SF_PAUSED;
@@ -94,7 +98,10 @@ int worker_main(void *arg)
 {
     struct worker *w = arg;
     if (numa_available() >= 0) numa_set_localalloc();
-    int rc = srv.tp->ops->worker_start(srv.tp, w->id, &session_handler, w);
+    pthread_mutex_init(&w->blk_lock, NULL);
+    w->blk_next_deadline = INT64_MAX;
+    int rc = mailbox_init(w);
+    if (rc == 0) rc = srv.tp->ops->worker_start(srv.tp, w->id, &session_handler, w);
     if (rc < 0) {
         fprintf(stderr, "worker %u: transport start failed: %s\n", w->id, strerror(-rc));
         atomic_store(&srv.shutdown_asap, 1);
@@ -104,6 +111,9 @@ int worker_main(void *arg)
     const struct transport_ops *ops = srv.tp->ops;
     while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
         ops->poll(srv.tp, w->id, 10000);
+        mailbox_drain(w);
+        if (w->blocked) block_timeouts(w, store_mstime());
+        if (blk_deferred_pending()) blk_serve_deferred(&srv.ks, &w->st);
         ops->flush(srv.tp, w->id);
         if (atomic_load_explicit(&w->kill_pending, memory_order_relaxed) &&
             atomic_exchange(&w->kill_pending, 0))

@@ -8,6 +8,7 @@
 #ifndef SS_WORKER_H
 #define SS_WORKER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,6 +17,9 @@
 #include "cmdtable.h"
 
 #define ERRSTAT_MAX 128
+
+struct rte_ring;
+struct mail;
 
 struct errstat {
     char code[32];
@@ -43,6 +47,15 @@ struct worker {
     uint64_t expire_cycle_us;
     struct sarg *argv; /* scratch argument array */
     int argv_cap;
+    /* mailbox (app/mailbox.h): MPSC ring, overflow list */
+    struct rte_ring *mbox;
+    pthread_mutex_t mbox_lock;
+    struct mail *mbox_over;
+    atomic_uint mbox_nover;
+    /* blocked sessions (app/block.h) */
+    pthread_mutex_t blk_lock; /* guards session.blk against CLIENT UNBLOCK */
+    struct session *blocked;
+    int64_t blk_next_deadline; /* earliest deadline, ms; INT64_MAX if none */
 } __attribute__((aligned(64)));
 
 int worker_main(void *arg); /* the lcore entry point */
