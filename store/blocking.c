@@ -455,13 +455,3 @@ bool blk_parse_timeout(struct cmdctx *c, const struct sarg *a, int64_t *deadline
     *deadline_ms = tval;
     return true;
 }
-
-/* Until the sorted-set blocking pops land (t_zset_block.c), a zset waiter
- * is answered with an error rather than left hanging. */
-__attribute__((weak)) void zset_blk_serve(struct cmdctx *c, struct blk_client *bc,
-                                          const struct sarg *key)
-{
-    (void)bc;
-    (void)key;
-    reply_error(c->r, "ERR command not implemented");
-}
