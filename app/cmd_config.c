@@ -159,16 +159,16 @@ void cmd_config_help(struct cmdctx *c)
 {
     static const char *const help[] = {
         "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "GET <pattern>",
-        "    Return parameters matching the glob-like <pattern> and their values.",
-        "SET <directive> <value>",
-        "    Set the configuration <directive> to <value>.",
+        "GET <pattern> [<pattern> ...]",
+        "    Parameters whose names match any glob <pattern>, with their values.",
+        "SET <parameter> <value> [<parameter> <value> ...]",
+        "    Change parameters; all are checked before any is changed.",
         "RESETSTAT",
-        "    Reset statistics reported by the INFO command.",
+        "    Zero the statistics INFO reports.",
         "REWRITE",
-        "    Rewrite the configuration file.",
+        "    Write the running parameters back to the configuration file.",
         "HELP",
-        "    Prints this help.",
+        "    Print this help.",
     };
     size_t n = sizeof(help) / sizeof(help[0]);
     reply_array(c->r, (long)n);

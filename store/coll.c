@@ -21,6 +21,24 @@ uint64_t coll_rand(void)
     return s * 0x2545F4914F6CDD1DULL;
 }
 
+struct dnode *coll_fair_random(struct dict *d)
+{
+    if (!dict_is_rehashing(d) && d->size[0]) {
+        for (int tries = 0; tries < 1000; tries++) {
+            uint64_t r = coll_rand();
+            struct dnode *n = d->tab[0][r & (d->size[0] - 1)];
+            if (!n) continue;
+            unsigned len = 0;
+            for (struct dnode *x = n; x; x = x->next) len++;
+            unsigned j = (unsigned)((r >> 40) % (len > 4 ? len : 4));
+            if (j >= len) continue;
+            while (j--) n = n->next;
+            return n;
+        }
+    }
+    return dict_random(d, coll_rand());
+}
+
 bool coll_scan_cursor(struct cmdctx *c, uint64_t *cursor)
 {
     const struct sarg *a = &c->argv[2];

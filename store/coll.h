@@ -19,6 +19,12 @@ static inline uint64_t coll_rand_below(uint64_t n)
     return coll_rand() % n;
 }
 
+/* A random node of a non-empty dict, uniform over nodes (not over buckets,
+ * as dict_random is): a random bucket's chain of length L is taken with
+ * probability min(L, 4)/4, then a uniform node of it (Redis's
+ * dictGetFairRandomKey has the same goal). SRANDMEMBER/SPOP/HRANDFIELD. */
+struct dnode *coll_fair_random(struct dict *d);
+
 /* HSCAN/SSCAN/ZSCAN: the cursor at argv[2] (Redis's parseScanCursorOrReply:
  * "ERR invalid cursor"). */
 bool coll_scan_cursor(struct cmdctx *c, uint64_t *cursor);

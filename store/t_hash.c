@@ -733,7 +733,7 @@ void cmd_hrandfield(struct cmdctx *c)
             unsigned char *p = lp_seek(lp, (long)(2 * coll_rand_below(hash_len(o))));
             coll_reply_lp(c->r, p);
         } else {
-            struct hent *e = (struct hent *)dict_random(HD(o), coll_rand());
+            struct hent *e = (struct hent *)coll_fair_random(HD(o));
             reply_bulk(c->r, e->d, e->klen);
         }
         return;
@@ -779,7 +779,7 @@ void cmd_hrandfield(struct cmdctx *c)
             free(v);
         } else {
             for (uint64_t i = 0; i < count; i++) {
-                struct hent *e = (struct hent *)dict_random(HD(o), coll_rand());
+                struct hent *e = (struct hent *)coll_fair_random(HD(o));
                 reply_pair(c, e->d, e->klen, e->d + e->klen, e->vlen, withvalues);
             }
         }
@@ -834,7 +834,7 @@ void cmd_hrandfield(struct cmdctx *c)
         }
     } else {
         for (uint64_t got = 0; got < count;) {
-            struct hent *e = (struct hent *)dict_random(HD(o), coll_rand());
+            struct hent *e = (struct hent *)coll_fair_random(HD(o));
             if (!ptrset_add(&s, e)) continue;
             reply_pair(c, e->d, e->klen, e->d + e->klen, e->vlen, withvalues);
             got++;

@@ -607,19 +607,15 @@ void cmd_object_help(struct cmdctx *c)
     static const char *const help[] = {
         "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "ENCODING <key>",
-        "    Return the kind of internal representation used in order to store the value",
-        "    associated with a <key>.",
+        "    Name of the representation chosen for the value of <key>.",
         "FREQ <key>",
-        "    Return the access frequency index of the <key>. The returned integer is",
-        "    proportional to the logarithm of the recent access frequency of the key.",
+        "    Logarithmic access-frequency counter of <key> (LFU maxmemory policies).",
         "IDLETIME <key>",
-        "    Return the idle time of the <key>, that is the approximated number of",
-        "    seconds elapsed since the last access to the key.",
+        "    Seconds since <key> was last read or written (LRU and no-eviction policies).",
         "REFCOUNT <key>",
-        "    Return the number of references of the value associated with the specified",
-        "    <key>.",
+        "    Reference count of the value of <key>.",
         "HELP",
-        "    Prints this help.",
+        "    Print this help.",
     };
     size_t n = sizeof(help) / sizeof(help[0]);
     reply_array(c->r, (long)n);

@@ -227,7 +227,7 @@ static const char *set_random(const struct sobj *o, size_t *len, char buf[24])
             (size_t)ll_to_str(buf, 24, intset_get(is, (uint32_t)coll_rand_below(intset_len(is))));
         return buf;
     }
-    struct sent *e = (struct sent *)dict_random(SD(o), coll_rand());
+    struct sent *e = (struct sent *)coll_fair_random(SD(o));
     *len = e->len;
     return e->d;
 }
@@ -477,7 +477,7 @@ void cmd_srandmember(struct cmdctx *c)
     struct dict seen;
     dict_init(&seen, &set_dict_type);
     for (uint64_t got = 0; got < count;) {
-        struct sent *e = (struct sent *)dict_random(SD(o), coll_rand());
+        struct sent *e = (struct sent *)coll_fair_random(SD(o));
         if (dict_add_member(&seen, e->d, e->len) != 1) continue;
         reply_bulk(c->r, e->d, e->len);
         got++;
@@ -763,8 +763,8 @@ void cmd_sintercard(struct cmdctx *c)
     long long limit = 0;
     for (int j = 2 + (int)numkeys; j < c->argc; j++) {
         if (arg_is(&c->argv[j], "LIMIT") && j + 1 < c->argc) {
-            if (!arg_ll_or_reply(c, &c->argv[j + 1], &limit)) return;
-            if (limit < 0) {
+            /* one message for a non-integer too (getPositiveLongFromObjectOrReply) */
+            if (!arg_ll(&c->argv[j + 1], &limit) || limit < 0) {
                 reply_errs(c->r, SERR_LIMIT_NEGATIVE);
                 return;
             }

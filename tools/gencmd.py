@@ -465,6 +465,9 @@ def meta_arg(r, a):
 
 
 def meta_docs_reply(r, c, d):
+    # Redis's prose (summary, complexity, history) is never recorded: the
+    # summary is ours, from commands.def, in the place Redis puts it.
+    d = dict([('summary', c['summary'])] + [(k, v) for k, v in d.items() if k != 'summary'])
     n = len(d) + (1 if c['subs'] else 0)
     r.map(n)
     for k, v in d.items():
@@ -694,7 +697,7 @@ def gen_md(cmds, out):
         w('| --- | --- | --- | --- | --- | --- |\n')
         for c in sorted(groups[g], key=lambda x: x['name']):
             nm = c['name'].upper().replace('|', ' ')
-            d = c['meta']['docs'] if c.get('meta') else c
+            d = c
             w(f'| `{nm}` | {c["arity"]} | {" ".join(c["flags"])} | {d["since"]} | '
               f'{d["summary"]} | {c["note"]} |\n')
         w('\n')

@@ -91,6 +91,17 @@ def names_of(defpath):
     return names
 
 
+# Redis's prose is Redis's text, not interface: never recorded. Summaries
+# come from commands.def, in our own words.
+PROSE_DOCS = ('summary', 'complexity', 'history', 'replaced_by')
+
+
+def strip_prose(docs):
+    for k in PROSE_DOCS:
+        docs.pop(k, None)
+    return docs
+
+
 def main():
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
@@ -107,9 +118,11 @@ def main():
             continue
         docs = c.call('COMMAND', 'DOCS', name).get(name, {})
         docs.pop('subcommands', None)
+        strip_prose(docs)
         meta[name] = {
             'arity': info[1], 'flags': info[2], 'first': info[3], 'last': info[4],
-            'step': info[5], 'acl': info[6], 'tips': info[7], 'key_specs': info[8],
+            'step': info[5], 'acl': info[6], 'tips': info[7],
+            'key_specs': [{k: v for k, v in ks.items() if k != 'notes'} for ks in info[8]],
             'docs': docs,
         }
     with open(out, 'w', encoding='utf-8') as f:

@@ -14,6 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import resp  # noqa: E402
+from util import strip_prose
 
 # Commands in scope (issue 2, "Commands"). Container commands are listed with
 # the subcommands in scope; their other subcommands are not compared.
@@ -66,6 +67,8 @@ def main():
         info = text(info)
         if name in CONTAINERS:
             info = info[:9]  # subcommands compared one by one
+        if len(info) > 8:
+            info[8] = [strip_prose(ks) for ks in info[8]]
         ref["info"][name] = info
         docs = text(c.call("COMMAND", "DOCS", name))
         assert docs[0] == name, name
@@ -73,7 +76,7 @@ def main():
         if name in CONTAINERS:
             i = d.index("subcommands") if "subcommands" in d else len(d)
             d = d[:i]
-        ref["docs"][name] = d
+        ref["docs"][name] = strip_prose(d)
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        "command_ref_7.0.15.json")
     with open(out, "w") as f:

@@ -67,3 +67,18 @@ def make_nonstring(client, key):
             raise
     pytest.skip("server implements no non-string type yet (needed for "
                 "WRONGTYPE/TYPE checks)")
+
+
+# Redis's prose (summaries, complexity notes, history, key-spec notes) is
+# Redis's own text: we record and compare only the interface (arity, flags,
+# key specs, argument trees), and Slipstream's summaries are its own.
+PROSE_FIELDS = ("summary", "complexity", "history", "replaced_by", "notes")
+
+
+def strip_prose(flat):
+    """A flat RESP2 map (key, value, ...) without Redis's prose fields."""
+    out = []
+    for i in range(0, len(flat) - 1, 2):
+        if flat[i] not in PROSE_FIELDS:
+            out += [flat[i], flat[i + 1]]
+    return out
