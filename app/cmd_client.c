@@ -336,6 +336,9 @@ void cmd_client_unpause(struct cmdctx *c)
 {
     atomic_store(&srv.pause_kind, PAUSE_NONE);
     atomic_store(&srv.pause_end_ms, 0);
+    /* held clients resume at once: wake workers sleeping in poll */
+    for (unsigned i = 0; i < srv.nworkers; i++)
+        if (srv.tp->ops->wake) srv.tp->ops->wake(srv.tp, i);
     reply_ok(c->r);
 }
 

@@ -85,6 +85,7 @@ static void *on_accept(void *wctx, struct conn *c)
 static void session_free(struct session *s)
 {
     struct worker *w = s->w;
+    session_set_paused(s, false);
     registry_del(s);
     block_session_gone(s);
     if (s->wprev)
@@ -177,6 +178,21 @@ static void protocol_error(struct session *s)
     s->flags |= SF_CLOSE_AFTER_REPLY;
 }
 
+/* A client held by CLIENT PAUSE counts as blocked, as in Redis 7.0. */
+void session_set_paused(struct session *s, bool on)
+{
+    if (on == !!(s->flags & SF_PAUSED)) return;
+    if (on) {
+        s->flags |= SF_PAUSED;
+        s->w->npaused++;
+        atomic_fetch_add(&srv.blocked_clients, 1);
+    } else {
+        s->flags &= ~SF_PAUSED;
+        s->w->npaused--;
+        atomic_fetch_sub(&srv.blocked_clients, 1);
+    }
+}
+
 static bool paused_for(const struct session *s)
 {
     int kind = atomic_load(&srv.pause_kind);
@@ -206,7 +222,7 @@ void session_process(struct session *s)
                         dispatch_is_write(a->ptr, a->len, s->parser.argc, s->parser.argv);
             if (hold) {
                 s->parser.pos = start;
-                s->flags |= SF_PAUSED;
+                session_set_paused(s, true);
                 break;
             }
         }
@@ -307,17 +323,27 @@ size_t session_describe(const struct session *s, char *buf, size_t len)
 {
     int64_t now = store_mstime();
     const char *cmd = s->last_cmd ? dispatch_cmd_name(s->last_cmd) : "NULL";
-    char flags[8] = "N";
-    if (s->flags & SF_CLOSE_AFTER_REPLY) snprintf(flags, sizeof(flags), "c");
-    if (s->flags & SF_BLOCKED) snprintf(flags, sizeof(flags), "b");
+    char flags[8];
+    int nf = 0;
+    if (s->flags & (SF_BLOCKED | SF_PAUSED)) flags[nf++] = 'b';
+    if (s->flags & SF_CLOSE_AFTER_REPLY) flags[nf++] = 'c';
+    if (s->flags & SF_NO_EVICT) flags[nf++] = 'e';
+    if (nf == 0) flags[nf++] = 'N';
+    flags[nf] = '\0';
+    /* Redis reports its 16 KiB static reply buffer (obl) apart from the
+     * reply list (oll, omem); our first chunk plays the static buffer */
+    size_t mem = s->out.chunks_mem;
+    size_t omem = mem > REPLY_CHUNK ? mem - REPLY_CHUNK : 0;
+    size_t obl = omem ? 0 : s->out.pending;
+    size_t oll = (omem + REPLY_CHUNK - 1) / REPLY_CHUNK;
     return (size_t)snprintf(
         buf, len,
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
-        "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=0 "
-        "oll=0 omem=%zu tot-mem=%zu events=r%s cmd=%s user=default redir=-1 resp=%d worker=%u",
+        "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu "
+        "oll=%zu omem=%zu tot-mem=%zu events=r%s cmd=%s user=default redir=-1 resp=%d worker=%u",
         (unsigned long long)s->id, s->conn->peer, s->conn->local, s->conn->fd,
         s->name ? s->name : "", (long long)((now - s->ctime_ms) / 1000),
         (long long)((now - s->last_ms) / 1000), flags, s->db, s->qlen, s->qcap - s->qlen,
-        (size_t)REPLY_CHUNK, s->qpeak, s->out.chunks_mem, s->qcap + s->out.chunks_mem + sizeof(*s),
+        (size_t)REPLY_CHUNK, s->qpeak, obl, oll, omem, s->qcap + s->out.chunks_mem + sizeof(*s),
         s->out.pending ? "w" : "", cmd, s->resp, s->w->id);
 }

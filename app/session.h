@@ -64,6 +64,8 @@ extern const struct conn_handler session_handler;
 
 /* Serve the input in the query buffer; called after reads and on unpause. */
 void session_process(struct session *s);
+/* Hold (or release) the session's input for CLIENT PAUSE. */
+void session_set_paused(struct session *s, bool on);
 /* Send queued output; returns false if the session was closed. */
 bool session_flush(struct session *s);
 /* Close now (or at the end of the current handler). */

@@ -67,28 +67,39 @@ static void worker_kills(struct worker *w)
     }
 }
 
-/* Ten times a second: idle timeouts, paused clients
- * whose pause ended, and CONFIG RESETSTAT. */
-static void worker_cron(struct worker *w, int64_t now_ms)
+/* Paused clients resume as soon as the pause ends or is lifted. */
+static void worker_unpause(struct worker *w)
 {
-    unsigned gen = atomic_load(&srv.resetstat_gen);
-    if (gen != w->resetstat_seen) worker_reset_stats(w, gen);
-    bool pause_over =
-        atomic_load(&srv.pause_kind) == PAUSE_NONE || now_ms >= atomic_load(&srv.pause_end_ms);
+    if (atomic_load(&srv.pause_kind) != PAUSE_NONE &&
+        store_mstime() < atomic_load(&srv.pause_end_ms))
+        return;
     struct session *s = w->sessions;
-    while (s) {
+    while (s && w->npaused) {
         struct session *next = s->wnext;
-        if (cfg.timeout && now_ms - s->last_ms > cfg.timeout * 1000 &&
-            !(s->flags & (SF_PAUSED | SF_BLOCKED))) {
-            session_close(s);
-        } else if ((s->flags & SF_PAUSED) && pause_over) {
-            s->flags &= ~SF_PAUSED;
+        if (s->flags & SF_PAUSED) {
+            session_set_paused(s, false);
             s->conn->ops->pause_read(s->conn, false);
             session_process(s);
             if (s->flags & SF_CLOSE_ASAP)
                 session_close(s);
             else
                 session_flush(s);
+        }
+        s = next;
+    }
+}
+
+/* Ten times a second: idle timeouts and CONFIG RESETSTAT. */
+static void worker_cron(struct worker *w, int64_t now_ms)
+{
+    unsigned gen = atomic_load(&srv.resetstat_gen);
+    if (gen != w->resetstat_seen) worker_reset_stats(w, gen);
+    struct session *s = w->sessions;
+    while (s) {
+        struct session *next = s->wnext;
+        if (cfg.timeout && now_ms - s->last_ms > cfg.timeout * 1000 &&
+            !(s->flags & (SF_PAUSED | SF_BLOCKED))) {
+            session_close(s);
         }
         s = next;
     }
@@ -114,6 +125,7 @@ int worker_main(void *arg)
         mailbox_drain(w);
         if (w->blocked) block_timeouts(w, store_mstime());
         if (blk_deferred_pending()) blk_serve_deferred(&srv.ks, &w->st);
+        if (w->npaused) worker_unpause(w);
         ops->flush(srv.tp, w->id);
         if (atomic_load_explicit(&w->kill_pending, memory_order_relaxed) &&
             atomic_exchange(&w->kill_pending, 0))

@@ -36,6 +36,7 @@ struct worker {
     uint64_t total_error_replies;
     uint64_t commands, net_in, net_out, reads, writes;
     uint64_t client_max_qbuf, client_max_obuf; /* recent maxima (INFO clients) */
+    unsigned npaused;                          /* sessions holding input for CLIENT PAUSE */
     struct session *sessions;                  /* this worker's clients (own list) */
     unsigned nsessions;
     unsigned shard_first, shard_last; /* active-expiry share */
