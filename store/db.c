@@ -346,12 +346,18 @@ uint64_t db_active_expire(struct keyspace *ks, unsigned first, unsigned last, in
     bool timeout = false;
     for (unsigned i = first; i <= last && !timeout; i++) {
         struct shard *s = &ks->shards[i];
-        bool any = false;
-        for (unsigned d = 0; d < ks->ndb; d++)
-            if (s->db[d].xi.n) any = true;
-        if (!any) continue;
+        bool ttls = false, rehash = false;
+        for (unsigned d = 0; d < ks->ndb; d++) {
+            if (s->db[d].xi.n) ttls = true;
+            if (dict_is_rehashing(&s->db[d].keys)) rehash = true;
+        }
+        if (!ttls && !rehash) continue;
         pthread_mutex_lock(&s->lock);
-        n += do_expire_sweep(ks, s, now_ms, deadline, st, &timeout);
+        /* a dictionary left half-rehashed by a burst of writes finishes
+         * here, in bounded steps, instead of waiting for more traffic */
+        for (unsigned d = 0; rehash && d < ks->ndb; d++)
+            if (dict_is_rehashing(&s->db[d].keys)) dict_rehash_steps(&s->db[d].keys, 64);
+        if (ttls) n += do_expire_sweep(ks, s, now_ms, deadline, st, &timeout);
         pthread_mutex_unlock(&s->lock);
     }
     if (timeout && st) st->expired_time_cap_reached_count++;

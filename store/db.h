@@ -100,7 +100,8 @@ uint64_t db_flush_shard(struct keyspace *ks, unsigned shard, int db, bool async)
 
 /* Active expiry: sweep the expiry indexes of shards [first, last] for up to
  * budget_us microseconds; takes each shard's lock itself. Returns keys
- * expired. Called by workers in time-bounded slices. */
+ * expired. Called by workers in time-bounded slices; the same slice moves
+ * idle dictionaries' incremental rehashing along. */
 uint64_t db_active_expire(struct keyspace *ks, unsigned first, unsigned last, int64_t budget_us,
                           struct wstats *st);
 
