@@ -432,9 +432,11 @@ static void dp_worker_stop(struct transport *t, unsigned w)
     struct dpdk_transport *dp = (struct dpdk_transport *)t;
     struct dp_worker *dw = &dp->w[w];
     struct net_worker *nw = dw->nw;
-    /* Close every connection (on_close for the app's), send the RSTs. */
-    tcp_worker_fini(nw);
+    /* Tell every peer (FIN or RST) while the port still runs, then close
+     * every connection (on_close for the app's). */
+    tcp_worker_shutdown(nw);
     net_flush(nw);
+    tcp_worker_fini(nw);
     void *m;
     while (rte_ring_sc_dequeue(dw->inbox, &m) == 0) rte_pktmbuf_free(m);
     dw->stopped = true;

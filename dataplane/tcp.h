@@ -179,6 +179,9 @@ struct tcp_worker {
 /* tcp_tcb.c */
 int tcp_worker_init(struct net_worker *w);
 void tcp_worker_fini(struct net_worker *w); /* aborts all, on_close for attached */
+/* Before fini at server stop: FIN (nothing unacknowledged) or RST to every
+ * peer, queued for the caller's flush. */
+void tcp_worker_shutdown(struct net_worker *w);
 struct tcb *tcp_lookup(struct net_worker *w, const struct tcp_key *k);
 struct tcb *tcp_tcb_new(struct net_worker *w, const struct tcp_key *k);
 /* Remove from every table and return to the pool. No callbacks. */

@@ -91,6 +91,27 @@ void tcp_worker_fini(struct net_worker *w)
     w->tcp = NULL;
 }
 
+/* The server is stopping and its port with it, so no close can complete.
+ * Tell every peer now, as a kernel-socket server's exit would: a FIN where
+ * everything we sent was acknowledged (the client reads EOF), a RST where
+ * data would be lost or a handshake or close is half done. TIME-WAIT TCBs
+ * owe nothing. The segments are queued; the caller flushes. */
+void tcp_worker_shutdown(struct net_worker *w)
+{
+    struct tcp_worker *tw = w->tcp;
+    if (tw == NULL) return;
+    for (uint32_t i = 0; i < tw->ntcb; i++) {
+        struct tcb *t = &tw->tcbs[i];
+        if (!t->in_use || t->state == TCP_TIME_WAIT || t->state == TCP_CLOSED) continue;
+        bool clean = (t->state == TCP_ESTABLISHED || t->state == TCP_CLOSE_WAIT) &&
+                     t->snd.len == 0 && t->snd_una == t->snd_max;
+        if (clean)
+            tcp_send_seg(w, t, t->snd_max, 0, TCP_F_FIN | TCP_F_ACK);
+        else
+            tcp_send_rst_tcb(w, t);
+    }
+}
+
 struct tcb *tcp_lookup(struct net_worker *w, const struct tcp_key *k)
 {
     void *data;

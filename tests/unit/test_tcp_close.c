@@ -216,6 +216,44 @@ static void test_worker_stop(void)
     (void)closes;
 }
 
+/* Server stop: the peer of an idle connection gets a FIN (EOF, as when a
+ * kernel-socket server exits); one with unacknowledged data, or a half-open
+ * one, gets a RST; nothing is sent for TIME-WAIT. Regression: a stopping
+ * data-plane server left its clients waiting on connections it had
+ * forgotten (the integration suite's SIGTERM test over net_tap). */
+static void test_worker_shutdown_tells_peers(void)
+{
+    struct th *h = th_setup();
+    struct th_pkt p;
+    struct tcb *idle = th_establish(h, 65535, 1460, 7);
+    uint16_t idle_port = h->peer_port;
+    uint32_t idle_seq = idle->snd_max;
+    th_drain(h);
+    h->peer_port++;
+    th_establish(h, 65535, 1460, 7);
+    th_app_send(h, "unacked", 7);
+    th_drain(h);
+    h->peer_port++;
+    th_rx(h, th_build(h, TCP_F_SYN, 5, 0, 1000, NULL, 0, NULL, 0)); /* half-open */
+    th_drain(h);
+    tcp_worker_shutdown(h->w);
+    net_flush(h->w);
+    int fins = 0, rsts = 0;
+    while (th_next(h, &p)) {
+        if (p.flags == (TCP_F_FIN | TCP_F_ACK)) {
+            fins++;
+            CHECK_EQ(p.dport, idle_port);
+            CHECK_EQ(p.seq, idle_seq);
+        } else if (p.flags & TCP_F_RST) {
+            rsts++;
+            CHECK(p.dport != idle_port);
+        }
+    }
+    CHECK_EQ(fins, 1);
+    CHECK_EQ(rsts, 2);
+    th_teardown(h);
+}
+
 int main(void)
 {
     test_half_close();
@@ -226,6 +264,7 @@ int main(void)
     test_abort_paths();
     test_keepalive();
     test_worker_stop();
+    test_worker_shutdown_tells_peers();
     if (th_failures) {
         fprintf(stderr, "test_tcp_close: %d failures\n", th_failures);
         return 1;
