@@ -115,6 +115,22 @@ def netns(name):
 _ROOT_NS = os.open("/proc/self/ns/net", os.O_RDONLY)
 
 
+def enter_netns(name):
+    """Move the calling thread into `name` until leave_netns(returned fd)."""
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    fd = os.open("/var/run/netns/" + name, os.O_RDONLY)
+    try:
+        _setns(fd)
+    finally:
+        os.close(fd)
+    return own
+
+
+def leave_netns(own):
+    _setns(own)
+    os.close(own)
+
+
 @contextlib.contextmanager
 def root_netns():
     """The namespace the process started in (to create topologies from)."""
@@ -147,34 +163,50 @@ def telemetry(pid, cmd, timeout=5.0):
 class Topology(object):
     """Slipstream on the data plane: `mode` "tap" or "veth"."""
 
-    def __init__(self, mode, args=(), bin=None, port=6390, queues=1):
+    def __init__(self, mode, args=(), bin=None, port=6390, queues=1, ns=None,
+                 net="198.18.0", conf=None, log=None, cwd=None, defaults=True):
+        """args: extra server arguments (after --protected-mode no --save ""
+        unless defaults=False); ns: an existing client namespace (netns.sh's
+        SS_NS) shared with other topologies, each on its own /24 `net`;
+        conf: a config file for the server; log: where its output goes."""
         assert mode in ("tap", "veth")
         self.mode = mode
-        self.args = ["--protected-mode", "no", "--save", ""] + list(args)
+        self.args = (["--protected-mode", "no", "--save", ""] if defaults else []) + list(args)
         self.bin = bin or default_bin()
         self.port = port
         self.queues = queues
         _next_id[0] += 1
         self.id = _next_id[0] % 1000000
-        self.ip = "198.18.0.2"
-        self.cli_ip = "198.18.0.1"
-        self.srv_ns = "ss-srv%d" % self.id
-        self.cli_ns = self.srv_ns if mode == "tap" else "ss-cli%d" % self.id
+        self.shared_ns = ns
+        self.net = net
+        self.conf = conf
+        self.cwd = cwd or str(REPO)
+        self.ip = net + ".2"
+        self.cli_ip = net + ".1"
+        self.srv_ns = ns if (ns and mode == "tap") else "ss-srv%d" % self.id
+        self.cli_ns = ns or (self.srv_ns if mode == "tap" else "ss-cli%d" % self.id)
         # the kernel-side interface the clients use
         self.cli_if = "sstap%d" % self.id if mode == "tap" else "ssvc%d" % self.id
-        self.log = "/tmp/ss-dp-%d.log" % self.id
+        self.log = log or "/tmp/ss-dp-%d.log" % self.id
+        self.own_log = log is None
         self.proc = None
         self.pid = None
 
     def start(self, timeout=60):
         env = dict(os.environ, SS_ID=str(self.id), SS_BIN=self.bin, SS_PORT=str(self.port),
-                   SS_QUEUES=str(self.queues), SS_LOG=self.log)
+                   SS_QUEUES=str(self.queues), SS_LOG=self.log, SS_NET=self.net)
         env.pop("SS_CMD", None)
+        env.pop("SS_NS", None)
+        env.pop("SS_CONF", None)
+        if self.shared_ns:
+            env["SS_NS"] = self.shared_ns
+        if self.conf:
+            env["SS_CONF"] = self.conf
         with root_netns():
             self.proc = subprocess.Popen(["bash", str(NETNS_SH), self.mode, "--"] + self.args,
                                          env=env, stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         cwd=str(REPO), start_new_session=True)
+                                         cwd=self.cwd, start_new_session=True)
         out = []
         deadline = time.monotonic() + timeout
         os.set_blocking(self.proc.stdout.fileno(), False)
@@ -230,12 +262,13 @@ class Topology(object):
         # belt and braces: nothing of ours may outlive the run
         if self.pid and self.alive():
             os.kill(self.pid, signal.SIGKILL)
-        for ns in {self.srv_ns, self.cli_ns}:
+        for ns in {self.srv_ns, self.cli_ns} - {self.shared_ns}:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-        try:
-            os.unlink(self.log)
-        except OSError:
-            pass
+        if self.own_log:
+            try:
+                os.unlink(self.log)
+            except OSError:
+                pass
 
     def counters(self):
         """Every data-plane counter and gauge, by name (telemetry)."""

@@ -24,6 +24,17 @@
 #                                  script prints how to reach the server and
 #                                  waits for Ctrl-C
 #   SS_QUEUES=1                    af_packet qpairs (veth)
+#   SS_NET=198.18.0                the /24 used: server .2, client .1
+#   SS_NS=name                     an existing namespace to use as the client
+#                                  side (and, for tap, as the server's too),
+#                                  neither created nor deleted here: several
+#                                  servers, each on its own SS_NET, can then
+#                                  serve one client namespace
+#   SS_CONF=path                   a config file, given to the server first
+#   SS_LOG=/tmp/ss-dp-$ID.log      the server's output
+#
+# The exit status is the server's when it exits by itself (or by a signal
+# sent to it), so a caller can check a clean shutdown.
 #
 # Every DPDK invocation gets --no-pci (dpdk_eal_args adds it for a vdev).
 set -u
@@ -37,11 +48,13 @@ shift || true
 EXTRA=("$@")
 SRV_NS=ss-srv$ID
 CLI_NS=ss-cli$ID
+OWN_NS=${SS_NS:-}
 TAP=sstap$ID
 VS=ssvs$ID
 VC=ssvc$ID
-SRV_IP=198.18.0.2
-CLI_IP=198.18.0.1
+NET=${SS_NET:-198.18.0}
+SRV_IP=$NET.2
+CLI_IP=$NET.1
 SERVER_PID=
 HUGE_RESERVED=0
 LOG=${SS_LOG:-/tmp/ss-dp-$ID.log}
@@ -53,9 +66,9 @@ cleanup() {
         for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$SERVER_PID" 2>/dev/null
     fi
-    ip netns del "$SRV_NS" 2>/dev/null
-    ip netns del "$CLI_NS" 2>/dev/null
-    ip link del "$VC" 2>/dev/null
+    [ "$SRV_NS" != "$OWN_NS" ] && ip netns del "$SRV_NS" 2>/dev/null
+    [ "$CLI_NS" != "$OWN_NS" ] && ip netns del "$CLI_NS" 2>/dev/null
+    [ -n "$OWN_NS" ] && ip -n "$OWN_NS" link del "$VC" 2>/dev/null
     rm -rf /var/run/dpdk/slipstream-"$SERVER_PID" 2>/dev/null
     if [ "$HUGE_RESERVED" -gt 0 ]; then
         rm -f /dev/hugepages/slipstream-* 2>/dev/null
@@ -74,16 +87,25 @@ if [ -n "${SS_HUGEPAGES:-}" ]; then
     DPDK_ARGS="--huge-unlink -m 256"
 fi
 
-ip netns add "$SRV_NS" || die "cannot create netns"
-ip -n "$SRV_NS" link set lo up
+if [ -n "$OWN_NS" ]; then
+    [ -e /var/run/netns/"$OWN_NS" ] || die "SS_NS: no namespace $OWN_NS"
+    CLI_NS=$OWN_NS
+    [ "$MODE" = tap ] && SRV_NS=$OWN_NS
+fi
+if [ "$SRV_NS" != "$OWN_NS" ]; then
+    ip netns add "$SRV_NS" || die "cannot create netns"
+    ip -n "$SRV_NS" link set lo up
+fi
 case "$MODE" in
 tap)
     DEV="net_tap0,iface=$TAP"
     CLI_NS=$SRV_NS
     ;;
 veth)
-    ip netns add "$CLI_NS" || die "cannot create netns"
-    ip -n "$CLI_NS" link set lo up
+    if [ "$CLI_NS" != "$OWN_NS" ]; then
+        ip netns add "$CLI_NS" || die "cannot create netns"
+        ip -n "$CLI_NS" link set lo up
+    fi
     ip link add "$VC" netns "$CLI_NS" type veth peer name "$VS" netns "$SRV_NS" || die "veth"
     ip -n "$SRV_NS" link set "$VS" up
     ip netns exec "$SRV_NS" sysctl -qw net.ipv6.conf."$VS".disable_ipv6=1
@@ -99,7 +121,9 @@ veth)
 *) die "mode must be tap or veth" ;;
 esac
 
-ip netns exec "$SRV_NS" "$BIN" --port "$PORT" --dataplane-port "$DEV" \
+CONF=()
+[ -n "${SS_CONF:-}" ] && CONF=("$SS_CONF")
+ip netns exec "$SRV_NS" "$BIN" "${CONF[@]}" --port "$PORT" --dataplane-port "$DEV" \
     --dataplane-ip "$SRV_IP/24" ${DPDK_ARGS:+--dpdk-args "$DPDK_ARGS"} "${EXTRA[@]}" >"$LOG" 2>&1 &
 SERVER_PID=$!
 
@@ -127,3 +151,4 @@ echo "Slipstream (pid $SERVER_PID) serves $SRV_IP:$PORT on $DEV"
 echo "  ip netns exec $CLI_NS redis-cli -h $SRV_IP -p $PORT"
 echo "Ctrl-C stops the server and removes the namespaces."
 wait "$SERVER_PID"
+exit $?

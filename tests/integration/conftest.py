@@ -5,6 +5,18 @@ Which server:
                                to validate the suite against Redis 7.0.15
   otherwise                 -> $SLIPSTREAM_BIN, default <repo>/build/app/slipstream
 
+Which transport (SLIPSTREAM_TRANSPORT):
+  unset or "kernel" -> kernel sockets on 127.0.0.1 (and a Unix socket)
+  "tap" / "veth"    -> Slipstream's DPDK data plane: each server is started
+                       by pktgen-tests/netns.sh on net_tap (or net_af_packet
+                       over a veth pair) with its own 198.18.N.0/24, and this
+                       pytest process runs in one client namespace that
+                       reaches them all (root only; skipped otherwise).
+                       Tests that are about kernel sockets by nature carry
+                       @pytest.mark.kernel_only and are skipped there.
+                       Data-plane clients are never loopback, so servers get
+                       protected-mode no unless a test sets it.
+
 Fixtures:
   server          session-scoped shared server (a Server object)
   r               redis.Redis on the shared server, FLUSHALL before each test
@@ -14,11 +26,13 @@ Fixtures:
                   every server started this way is stopped at test end.
 """
 
+import itertools
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,6 +60,16 @@ REDIS_ONLY_ARGS = ["--appendonly", "no"]
 
 START_TIMEOUT = float(os.environ.get("SLIPSTREAM_START_TIMEOUT", "30"))
 HOST = "127.0.0.1"
+
+TRANSPORT = os.environ.get("SLIPSTREAM_TRANSPORT", "kernel")
+DATAPLANE = TRANSPORT in ("tap", "veth")
+if TRANSPORT not in ("kernel", "tap", "veth"):
+    raise RuntimeError("SLIPSTREAM_TRANSPORT must be kernel, tap or veth")
+if DATAPLANE:
+    sys.path.insert(0, str(REPO / "pktgen-tests"))
+    import dptopo
+    _dp_ns = "ss-it%d" % os.getpid()
+    _dp_nets = itertools.cycle(range(1, 251))  # 198.18.N.0/24, one per server
 
 
 def free_port():
@@ -97,10 +121,20 @@ class Server(object):
         self.args = args
         self.log_path = os.path.join(self.dir, "server.log")
         self.proc = None
+        self.topo = None
+        if DATAPLANE:
+            self.host = "198.18.%d.2" % next(_dp_nets)
+            protected = "protected-mode" in self.overrides or (
+                config_text is not None and "protected-mode" in config_text)
+            self.dp_args = list(COMMON_ARGS) + ([] if protected else ["--protected-mode", "no"])
+            for k, v in self.overrides.items():
+                self.dp_args += ["--" + k.replace("_", "-"), str(v)]
+            self.args = args[:1] + (args[1:2] if self.config_path else []) + [
+                "--port", str(self.port), "--dataplane-port", TRANSPORT] + self.dp_args
 
     @property
     def pid(self):
-        return self.proc.pid
+        return self.topo.pid if self.topo is not None else self.proc.pid
 
     @property
     def unixsocket(self):
@@ -109,6 +143,8 @@ class Server(object):
     def start(self):
         """Start the process and wait for PING; on failure clean up and raise
         with the server's log, so nothing is left behind."""
+        if DATAPLANE:
+            return self._start_dataplane()
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.args, cwd=self.dir,
                                      stdout=self._log, stderr=subprocess.STDOUT,
@@ -126,6 +162,23 @@ class Server(object):
         tail = self.log_tail()
         self.stop()
         raise RuntimeError("%s:\n%s\n%s" % (why, " ".join(self.args), tail))
+
+    def _start_dataplane(self):
+        """netns.sh starts the server on the data plane and waits for PING;
+        self.proc then stands for the server (signals go to its PID, exit
+        status and waiting come through netns.sh, which exits with it)."""
+        net = self.host.rsplit(".", 1)[0]
+        self.topo = dptopo.Topology(TRANSPORT, self.dp_args, bin=SERVER_BIN, port=self.port,
+                                    ns=_dp_ns, net=net, conf=self.config_path,
+                                    log=self.log_path, cwd=self.dir, defaults=False)
+        try:
+            self.topo.start(timeout=START_TIMEOUT + 30)
+        except RuntimeError as e:
+            self.topo = None
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise RuntimeError("%s\n%s" % (" ".join(self.args), e))
+        self.proc = _DataplaneProc(self.topo)
+        return self
 
     def log_tail(self, n=4000):
         try:
@@ -157,6 +210,9 @@ class Server(object):
                 except ProcessLookupError:
                     pass
                 self.proc.wait(10)
+        if self.topo is not None:
+            self.topo.stop()
+            self.topo = None
         if getattr(self, "_log", None):
             self._log.close()
             self._log = None
@@ -174,8 +230,73 @@ class Server(object):
         return resp.Conn(self.host, self.port, **kw)
 
 
+class _DataplaneProc(object):
+    """The server started by netns.sh, with the Popen methods tests use."""
+
+    def __init__(self, topo):
+        self.topo = topo
+        self.pid = topo.pid
+
+    def poll(self):
+        return self.topo.proc.poll() if self.topo.proc else 0
+
+    def wait(self, timeout=None):
+        return self.topo.proc.wait(timeout) if self.topo.proc else 0
+
+    @property
+    def returncode(self):
+        return self.topo.proc.returncode if self.topo.proc else None
+
+    def send_signal(self, sig):
+        os.kill(self.pid, sig)
+
+    def kill(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def pytest_report_header(config):
-    return "server under test: %s (SLIPSTREAM_TARGET=%s)" % (SERVER_BIN, TARGET)
+    return "server under test: %s (SLIPSTREAM_TARGET=%s, SLIPSTREAM_TRANSPORT=%s)" % (
+        SERVER_BIN, TARGET, TRANSPORT)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "kernel_only(reason): about kernel sockets (loopback addresses, the Unix "
+        "socket, bind); skipped on the data plane")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not DATAPLANE:
+        return
+    why = dptopo.missing_prerequisites()
+    for item in items:
+        if why:
+            item.add_marker(pytest.mark.skip(reason="data plane: " + why))
+            continue
+        m = item.get_closest_marker("kernel_only")
+        if m is not None:
+            reason = m.args[0] if m.args else "kernel sockets only"
+            item.add_marker(pytest.mark.skip(reason="kernel sockets only: " + reason))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dataplane_client_namespace():
+    """On the data plane, the whole session runs in one client namespace
+    (this thread; the servers' netns.sh are started from the root one)."""
+    if not DATAPLANE:
+        yield
+        return
+    subprocess.run(["ip", "netns", "add", _dp_ns], check=True)
+    subprocess.run(["ip", "-n", _dp_ns, "link", "set", "lo", "up"], check=True)
+    own = dptopo.enter_netns(_dp_ns)
+    try:
+        yield
+    finally:
+        dptopo.leave_netns(own)
+        subprocess.run(["ip", "netns", "del", _dp_ns])
 
 
 @pytest.fixture(scope="session")
@@ -208,7 +329,10 @@ def raw(server, r):
 
 @pytest.fixture(params=["tcp", "unix"])
 def transport(request):
-    """Parametrize a test over both kernel transports of the shared server."""
+    """Parametrize a test over both kernel transports of the shared server
+    (on the data plane: TCP only, there is no Unix socket)."""
+    if DATAPLANE and request.param == "unix":
+        pytest.skip("the data plane serves TCP only (no Unix socket)")
     return request.param
 
 

@@ -26,6 +26,7 @@ def out(server, *args, **kw):
     return p.stdout.decode()
 
 
+@pytest.mark.kernel_only("also over the Unix socket")
 def test_cli_ping(server, r):
     assert out(server, "ping") == "PONG\n"
     assert out(server, "ping", unix=True) == "PONG\n"
@@ -148,6 +149,7 @@ def test_benchmark_set_get(server, r, pipeline):
     assert len(r.get("key:__rand_int__")) == 3
 
 
+@pytest.mark.kernel_only("the Unix socket")
 def test_benchmark_over_unix_socket(server, r):
     p = subprocess.run([REDIS_BENCHMARK, "-s", server.unixsocket,
                         "-t", "set", "-n", "5000", "-q"],
