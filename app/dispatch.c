@@ -145,8 +145,7 @@ static int shards_of(struct session *s, const struct cmd *c, int argc, const str
 static bool debug_allowed(const struct session *s)
 {
     if (cfg.enable_debug_command == 1) return true;
-    if (cfg.enable_debug_command == 2)
-        return conn_is_local(s->conn);
+    if (cfg.enable_debug_command == 2) return conn_is_local(s->conn);
     return false;
 }
 
@@ -196,7 +195,6 @@ void dispatch_command(struct session *s, int argc, const struct resp_arg *rargv)
         }
         s->authed = true; /* the password was removed since */
         s->parser.unauthenticated = false;
-
     }
 
     struct cmdctx ctx = {

@@ -41,17 +41,17 @@ enum {
 };
 
 /* Error codes; resp_strerror() gives Redis's exact text (without "-ERR "). */
-#define RESP_ERRORS(X)                                                           \
-    X(NONE, "")                                                                  \
-    X(BIG_INLINE, "Protocol error: too big inline request")                      \
-    X(BIG_MBULK_COUNT, "Protocol error: too big mbulk count string")             \
-    X(BIG_BULK_COUNT, "Protocol error: too big bulk count string")               \
-    X(BAD_MBULK_LEN, "Protocol error: invalid multibulk length")                 \
-    X(BAD_BULK_LEN, "Protocol error: invalid bulk length")                       \
-    X(EXPECTED_DOLLAR, "Protocol error: expected '$', got '%c'")                 \
-    X(UNBALANCED_QUOTES, "Protocol error: unbalanced quotes in request")         \
-    X(UNAUTH_MBULK, "Protocol error: unauthenticated multibulk length")          \
-    X(UNAUTH_BULK, "Protocol error: unauthenticated bulk length")                \
+#define RESP_ERRORS(X)                                                   \
+    X(NONE, "")                                                          \
+    X(BIG_INLINE, "Protocol error: too big inline request")              \
+    X(BIG_MBULK_COUNT, "Protocol error: too big mbulk count string")     \
+    X(BIG_BULK_COUNT, "Protocol error: too big bulk count string")       \
+    X(BAD_MBULK_LEN, "Protocol error: invalid multibulk length")         \
+    X(BAD_BULK_LEN, "Protocol error: invalid bulk length")               \
+    X(EXPECTED_DOLLAR, "Protocol error: expected '$', got '%c'")         \
+    X(UNBALANCED_QUOTES, "Protocol error: unbalanced quotes in request") \
+    X(UNAUTH_MBULK, "Protocol error: unauthenticated multibulk length")  \
+    X(UNAUTH_BULK, "Protocol error: unauthenticated bulk length")        \
     X(NOMEM, "Protocol error: out of memory") /* ours: allocation failed */
 
 enum resp_err {
@@ -63,7 +63,7 @@ enum resp_err {
 struct resp_arg {
     const char *ptr; /* valid after RESP_OK */
     size_t len;
-    size_t off;      /* internal: offset in the buffer (multibulk) */
+    size_t off; /* internal: offset in the buffer (multibulk) */
 };
 
 struct resp_parser {
@@ -83,7 +83,7 @@ struct resp_parser {
     int argv_cap;
     struct resp_arg *argv;
     enum resp_err err;
-    char err_byte;        /* the byte for EXPECTED_DOLLAR */
+    char err_byte; /* the byte for EXPECTED_DOLLAR */
 
     /* scratch for unescaped inline arguments */
     char *scratch;

@@ -39,8 +39,8 @@ struct dict {
     struct dnode **tab[2];
     uint64_t size[2]; /* buckets, power of two, 0 when absent */
     uint64_t used[2];
-    int64_t rehashidx;    /* next bucket of tab[0] to migrate; -1 when idle */
-    uint32_t iterators;   /* safe iterators alive: rehashing paused */
+    int64_t rehashidx;  /* next bucket of tab[0] to migrate; -1 when idle */
+    uint32_t iterators; /* safe iterators alive: rehashing paused */
     const struct dict_type *type;
 };
 

@@ -100,7 +100,7 @@ extern const char *const serr_text[SERR__COUNT];
 #define SERRF_UNSUPPORTED_OPTION "ERR Unsupported option %.*s"
 /* Integer arguments with a bounded range (SELECT, MOVE, COPY's DB). */
 /* ZUNION/ZINTER/ZDIFF and their STORE forms: the command name. */
-#define SERRF_NEED_KEY "ERR at least 1 input key is needed for '%s' command"
+#define SERRF_NEED_KEY   "ERR at least 1 input key is needed for '%s' command"
 #define SERRF_LONG_RANGE "ERR value is out of range, value must between %ld and %ld"
 
 #endif
