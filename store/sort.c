@@ -368,7 +368,7 @@ static void sort_generic(struct cmdctx *c, bool readonly)
         scfg.desc = desc;
         scfg.alpha = alpha;
         scfg.bypattern = sortby != NULL;
-        qsort(v, n, sizeof(*v), sort_cmp);
+        if (n > 1) qsort(v, n, sizeof(*v), sort_cmp);
     }
 
     long long outlen = ngets ? (long long)ngets * (end - start + 1) : end - start + 1;

@@ -6,6 +6,7 @@ and the Unix socket) through the `transport` fixture."""
 
 import hashlib
 import os
+import re
 import socket
 import time
 
@@ -402,7 +403,7 @@ def test_resp3_arrays_stay_arrays(r, conn3):
     assert isinstance(t, list) and len(t) == 2
     assert conn3.call("OBJECT", "HELP")[0] == \
         b"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    assert conn3.call_raw("OBJECT", "HELP").startswith(b"*15\r\n+OBJECT ")
+    assert re.match(rb"\*\d+\r\n\+OBJECT ", conn3.call_raw("OBJECT", "HELP"))
 
 
 def test_resp2_shapes_of_the_same_replies(r, conn, server):
