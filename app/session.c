@@ -50,7 +50,8 @@ static void *on_accept(void *wctx, struct conn *c)
     }
     if (cfg.protected_mode && !cfg.requirepass[0] && !conn_is_local(c)) {
         static const char msg[] =
-            "-DENIED Slipstream is running in protected mode because protected mode is enabled "
+            /* the first sentence is Redis's, word for word: clients match it */
+            "-DENIED Redis is running in protected mode because protected mode is enabled "
             "and no password is set for the default user. In this mode connections are only "
             "accepted from the loopback interface. Set a password with requirepass, or disable "
             "protected mode with 'protected-mode no', after making sure the server is not "
