@@ -356,12 +356,56 @@ static void debug_stringmatch_test(struct cmdctx *c)
     reply_simple(c->r, "Apparently Redis did not crash: test passed");
 }
 
+/* DEBUG DATAPLANE-FAULT <kind> <prob> [<seed>]: the data plane's fault
+ * injection (tests), through the dataplane-fault-* parameters so CONFIG GET
+ * shows it. kind: drop dup reorder delay corrupt, delay-us (prob is then the
+ * bound in microseconds), or off (every probability back to 0). */
+static void debug_dataplane_fault(struct cmdctx *c)
+{
+    char kind[32], val[64], seed[32], name[64], err[256];
+    arg_cstr(&c->argv[2], kind, sizeof(kind));
+    arg_cstr(&c->argv[3], val, sizeof(val));
+    for (char *p = kind; *p; p++)
+        if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    static const char *const kinds[] = {"drop", "dup", "reorder", "delay", "corrupt"};
+    bool known = !strcmp(kind, "off") || !strcmp(kind, "delay-us");
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) known |= !strcmp(kind, kinds[i]);
+    if (!known) {
+        reply_error(c->r, "ERR kind must be drop, dup, reorder, delay, corrupt, delay-us or off");
+        return;
+    }
+    if (c->argc == 5 &&
+        config_set("dataplane-fault-seed", arg_cstr(&c->argv[4], seed, sizeof(seed)), err,
+                   sizeof(err)) != 0) {
+        reply_errorf(c->r, "ERR %s", err);
+        return;
+    }
+    int rc = 0;
+    if (!strcmp(kind, "off")) {
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && rc == 0; i++) {
+            snprintf(name, sizeof(name), "dataplane-fault-%s", kinds[i]);
+            rc = config_set(name, "0", err, sizeof(err));
+        }
+    } else {
+        snprintf(name, sizeof(name), "dataplane-fault-%s", kind);
+        rc = config_set(name, val, err, sizeof(err));
+    }
+    if (rc != 0)
+        reply_errorf(c->r, "ERR %s", err);
+    else
+        reply_ok(c->r);
+}
+
 static void debug_help(struct cmdctx *c)
 {
     static const char *const help[] = {
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "CHANGE-REPL-ID",
         "    Change the replication IDs of the instance (no replication yet: no effect).",
+        "DATAPLANE-FAULT <kind> <prob> [<seed>]",
+        "    Data plane only: inject faults at the port with probability <prob>; <kind>",
+        "    is drop, dup, reorder, delay or corrupt; delay-us sets the delay bound",
+        "    (microseconds) and off clears them all (<prob> is then ignored).",
         "ERROR <string>",
         "    Reply with <string> as an error, for testing clients.",
         "OBJECT <key>",
@@ -422,6 +466,8 @@ void cmd_debug(struct cmdctx *c)
         debug_error(c);
     } else if (argc == 2 && arg_is(sub, "change-repl-id")) {
         reply_ok(c->r);
+    } else if ((argc == 4 || argc == 5) && arg_is(sub, "dataplane-fault")) {
+        debug_dataplane_fault(c);
     } else if (argc == 2 && arg_is(sub, "stringmatch-test")) {
         debug_stringmatch_test(c);
     } else {

@@ -166,12 +166,13 @@ class Topology(object):
     def __init__(self, mode, args=(), bin=None, port=6390, queues=1, ns=None,
                  net="198.18.0", conf=None, log=None, cwd=None, defaults=True):
         """args: extra server arguments (after --protected-mode no --save ""
-        unless defaults=False); ns: an existing client namespace (netns.sh's
+        --enable-debug-command yes unless defaults=False); ns: an existing client namespace (netns.sh's
         SS_NS) shared with other topologies, each on its own /24 `net`;
         conf: a config file for the server; log: where its output goes."""
         assert mode in ("tap", "veth")
         self.mode = mode
-        self.args = (["--protected-mode", "no", "--save", ""] if defaults else []) + list(args)
+        self.args = (["--protected-mode", "no", "--save", "", "--enable-debug-command", "yes"]
+                     if defaults else []) + list(args)
         self.bin = bin or default_bin()
         self.port = port
         self.queues = queues

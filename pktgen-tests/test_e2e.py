@@ -175,6 +175,43 @@ def test_5000_concurrent_connections(topo):
         r.close()
 
 
+def test_fault_injection_switched_at_run_time(topo):
+    """DEBUG DATAPLANE-FAULT and CONFIG SET dataplane-fault-* reach the port
+    layer at once; requests still complete (retransmissions) and the
+    counters move only while a fault is on."""
+    r = dptopo.redis_client(topo, socket_timeout=60)
+    try:
+        assert r.config_get("dataplane-fault-drop") == {"dataplane-fault-drop": "0"}
+        before = topo.counters()
+        # (heavier loss works too, but Linux's RTO backoff without SACK then
+        # makes single requests take tens of seconds)
+        assert r.execute_command("DEBUG", "DATAPLANE-FAULT", "drop", "0.1", "7") == b"OK"
+        assert r.config_get("dataplane-fault-*")["dataplane-fault-drop"] == "0.1"
+        assert r.config_get("dataplane-fault-seed") == {"dataplane-fault-seed": "7"}
+        for i in range(40):
+            assert r.set("rt:%d" % i, "x" * 1000) is True
+        during = topo.counters()
+        assert during["fault_drop"] > before["fault_drop"]
+        assert during["retransmits"] > before["retransmits"]
+        assert r.config_set("dataplane-fault-dup", "0.2") is True
+        assert r.execute_command("DEBUG", "DATAPLANE-FAULT", "off", "0") == b"OK"
+        assert r.config_get("dataplane-fault-d*") == {
+            "dataplane-fault-drop": "0", "dataplane-fault-dup": "0",
+            "dataplane-fault-delay": "0", "dataplane-fault-delay-us": "5000"}
+        quiet = topo.counters()
+        for i in range(40):
+            assert r.get("rt:%d" % i) == b"x" * 1000
+        after = topo.counters()
+        assert after["fault_drop"] == quiet["fault_drop"]
+        assert after["fault_dup"] == quiet["fault_dup"]
+        with pytest.raises(Exception, match="kind must be"):
+            r.execute_command("DEBUG", "DATAPLANE-FAULT", "melt", "0.5")
+        with pytest.raises(Exception, match="probability"):
+            r.execute_command("DEBUG", "DATAPLANE-FAULT", "drop", "1.5")
+    finally:
+        r.close()
+
+
 class MixedClient(threading.Thread):
     """One client of the mixed workload: its own keys, a model of what they
     hold, every reply checked against it. A reply that does not arrive within
