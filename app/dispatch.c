@@ -11,7 +11,10 @@
 
 #include "block.h"
 #include "blocking.h"
+#include <rte_cycles.h>
+
 #include "cmdtable.h"
+#include "db.h"
 #include "config.h"
 #include "server.h"
 #include "session.h"
@@ -118,13 +121,13 @@ static int cmp_u16(const void *a, const void *b)
 }
 
 /* Shards of the keys, sorted and unique. */
-static int shards_of(struct session *s, const struct cmd *c, int argc, const struct sarg *argv,
+static int shards_of(struct cmdctx *ctx, const struct cmd *c, int argc, const struct sarg *argv,
                      uint16_t *ids, int *kidx)
 {
     int nk = cmd_get_keys(c, argc, argv, kidx, argc);
     if (nk <= 0) return 0;
-    for (int i = 0; i < nk; i++)
-        ids[i] = (uint16_t)ks_shard_of(&srv.ks, argv[kidx[i]].p, argv[kidx[i]].len);
+    /* db_shard_idx memoizes: the store will not hash these keys again */
+    for (int i = 0; i < nk; i++) ids[i] = (uint16_t)db_shard_idx(ctx, &argv[kidx[i]]);
     if (nk == 1) return 1;
     if (nk == 2) {
         if (ids[0] == ids[1]) return 1;
@@ -224,11 +227,11 @@ void dispatch_command(struct session *s, int argc, const struct resp_arg *rargv)
             goto done;
         }
     }
-    int nsh = (c->flags & CMD_ALLSHARDS) ? 0 : shards_of(s, c, argc, argv, ids, kidx);
+    int nsh = (c->flags & CMD_ALLSHARDS) ? 0 : shards_of(&ctx, c, argc, argv, ids, kidx);
 
     uint32_t errs_before = s->out.nerrors;
-    int64_t t0 = store_ustime();
-    ctx.now_ms = t0 / 1000;
+    uint64_t tsc0 = rte_rdtsc();
+    ctx.now_ms = worker_now_us(w, tsc0) / 1000;
     if (nsh == 1)
         ks_lock(&srv.ks, ids[0]);
     else if (nsh > 1)
@@ -248,7 +251,7 @@ void dispatch_command(struct session *s, int argc, const struct resp_arg *rargv)
     else if (nsh > 1)
         ks_unlock_set(&srv.ks, ids, nsh);
     if (blk_deferred_pending()) blk_serve_deferred(&srv.ks, &w->st);
-    int64_t dt = store_ustime() - t0;
+    int64_t dt = (int64_t)((double)(rte_rdtsc() - tsc0) * w->us_per_tsc);
     if (ids != ids_small) {
         free(ids);
         free(kidx);

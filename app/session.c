@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include "block.h"
 #include "cmd.h"
 #include "config.h"
@@ -284,7 +286,7 @@ static void on_readable(void *sess)
         w->net_in += (uint64_t)n;
         w->reads++;
         s->qlen += (size_t)n;
-        s->last_ms = store_mstime();
+        s->last_ms = worker_now_us(w, rte_rdtsc()) / 1000;
         if (s->qlen > s->qpeak) s->qpeak = s->qlen;
         if (s->qlen > w->client_max_qbuf) w->client_max_qbuf = s->qlen;
         if ((long long)s->qlen > cfg.client_query_buffer_limit) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 
 #include "block.h"
@@ -120,7 +121,10 @@ int worker_main(void *arg)
     }
     atomic_store(&w->running, true);
     const struct transport_ops *ops = srv.tp->ops;
+    w->us_per_tsc = 1e6 / (double)rte_get_tsc_hz();
     while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+        w->iter_us = store_ustime();
+        w->iter_tsc = rte_rdtsc();
         ops->poll(srv.tp, w->id, 10000);
         mailbox_drain(w);
         if (w->blocked) block_timeouts(w, store_mstime());

@@ -36,8 +36,14 @@ struct worker {
     uint64_t total_error_replies;
     uint64_t commands, net_in, net_out, reads, writes;
     uint64_t client_max_qbuf, client_max_obuf; /* recent maxima (INFO clients) */
-    unsigned npaused;                          /* sessions holding input for CLIENT PAUSE */
-    struct session *sessions;                  /* this worker's clients (own list) */
+    /* The worker's clock: real time read once per loop iteration, advanced
+     * between reads with the TSC (a command's time costs an rdtsc, not a
+     * clock_gettime). */
+    int64_t iter_us;
+    uint64_t iter_tsc;
+    double us_per_tsc;
+    unsigned npaused;         /* sessions holding input for CLIENT PAUSE */
+    struct session *sessions; /* this worker's clients (own list) */
     unsigned nsessions;
     unsigned shard_first, shard_last; /* active-expiry share */
     atomic_int kill_pending;
@@ -60,6 +66,12 @@ struct worker {
 } __attribute__((aligned(64)));
 
 int worker_main(void *arg); /* the lcore entry point */
+
+/* Unix time in microseconds at TSC reading tsc (taken on this worker). */
+static inline int64_t worker_now_us(const struct worker *w, uint64_t tsc)
+{
+    return w->iter_us + (int64_t)((double)(tsc - w->iter_tsc) * w->us_per_tsc);
+}
 /* CONFIG RESETSTAT on this worker's own thread: zero its counters and
  * record that it has seen generation `gen`. */
 void worker_reset_stats(struct worker *w, unsigned gen);

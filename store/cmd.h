@@ -49,6 +49,15 @@ struct cmdctx {
      * client. no_block (MULTI, scripts) makes them answer at once instead. */
     struct blk_client *blocked;
     bool no_block;
+    /* Shards of the command's key arguments, by argument index: a key's
+     * slot (CRC16) is computed once per command, not at every step of the
+     * write path. Only keys passed as &c->argv[i] use it (db_shard_idx);
+     * keys a handler builds itself are always hashed. */
+    struct {
+        int argi; /* -1: empty */
+        uint16_t shard;
+    } memo[4];
+    unsigned memo_next;
 };
 
 /* Case-insensitive match of an argument against a keyword. */

@@ -8,9 +8,25 @@
 #include "blocking.h"
 #include "db.h"
 
+unsigned db_shard_idx(struct cmdctx *c, const struct sarg *key)
+{
+    bool is_arg = c->argv && key >= c->argv && key < c->argv + c->argc;
+    int argi = is_arg ? (int)(key - c->argv) : -1;
+    if (is_arg)
+        for (unsigned i = 0; i < c->memo_next && i < 4; i++)
+            if (c->memo[i].argi == argi) return c->memo[i].shard;
+    unsigned idx = ks_shard_of(c->ks, key->p, key->len);
+    if (is_arg && c->memo_next < 4) {
+        c->memo[c->memo_next].argi = argi;
+        c->memo[c->memo_next].shard = (uint16_t)idx;
+        c->memo_next++;
+    }
+    return idx;
+}
+
 struct shard *db_shard(struct cmdctx *c, const struct sarg *key)
 {
-    return &c->ks->shards[ks_shard_of(c->ks, key->p, key->len)];
+    return &c->ks->shards[db_shard_idx(c, key)];
 }
 
 struct kdb *db_kdb(struct cmdctx *c, int db, const struct sarg *key)
@@ -30,7 +46,7 @@ void db_will_write(struct cmdctx *c, int db, struct kentry *e)
      * serializes the entry here first; WATCH invalidation bumps versions. */
     (void)db;
     (void)e;
-    struct shard *s = &c->ks->shards[ks_shard_of(c->ks, e->key, e->klen)];
+    struct shard *s = &c->ks->shards[e->shard];
     s->version++;
 }
 
@@ -55,7 +71,7 @@ static void do_unlink_free(struct kdb *k, struct kentry *e)
 static bool do_expire_if_needed(struct cmdctx *c, struct kdb *k, struct kentry *e)
 {
     if (!db_expired(c, e)) return false;
-    struct shard *s = &c->ks->shards[ks_shard_of(c->ks, e->key, e->klen)];
+    struct shard *s = &c->ks->shards[e->shard];
     s->version++;
     do_unlink_free(k, e);
     if (c->st) c->st->expired_keys++;
@@ -64,9 +80,11 @@ static bool do_expire_if_needed(struct cmdctx *c, struct kdb *k, struct kentry *
 
 struct kentry *db_lookup_quiet(struct cmdctx *c, int db, const struct sarg *key)
 {
-    struct kdb *k = db_kdb(c, db, key);
+    unsigned si = db_shard_idx(c, key);
+    struct kdb *k = &c->ks->shards[si].db[db];
     struct kentry *e = do_find(k, key, dict_hash(key->p, key->len));
-    if (e && do_expire_if_needed(c, k, e)) return NULL;
+    if (!e) return NULL;
+    if (do_expire_if_needed(c, k, e)) return NULL;
     return e;
 }
 
@@ -129,6 +147,7 @@ struct kentry *db_add(struct cmdctx *c, int db, const struct sarg *key, struct s
     e->expire = -1;
     e->xidx = 0;
     e->klen = (uint32_t)key->len;
+    e->shard = (uint16_t)db_shard_idx(c, key);
     memcpy(e->key, key->p, key->len);
     dict_add(&k->keys, &e->node);
     struct shard *s = db_shard(c, key);
@@ -168,7 +187,7 @@ struct kentry *db_set(struct cmdctx *c, int db, const struct sarg *key, struct s
 
 void db_delete_entry(struct cmdctx *c, int db, struct kentry *e)
 {
-    struct kdb *k = &c->ks->shards[ks_shard_of(c->ks, e->key, e->klen)].db[db];
+    struct kdb *k = &c->ks->shards[e->shard].db[db];
     db_will_write(c, db, e);
     c->dirty++;
     do_unlink_free(k, e);
@@ -184,7 +203,7 @@ bool db_delete(struct cmdctx *c, int db, const struct sarg *key)
 
 void db_set_expire(struct cmdctx *c, int db, struct kentry *e, int64_t when_ms)
 {
-    struct kdb *k = &c->ks->shards[ks_shard_of(c->ks, e->key, e->klen)].db[db];
+    struct kdb *k = &c->ks->shards[e->shard].db[db];
     if (when_ms < 0) {
         if (e->expire >= 0) xindex_remove(&k->xi, e);
         e->expire = -1;
@@ -237,7 +256,7 @@ struct kentry *db_move(struct cmdctx *c, int db, struct kentry *e, int dstdb,
         if (!n) return NULL;
     }
     db_will_write(c, db, e);
-    struct kdb *src = &c->ks->shards[ks_shard_of(c->ks, e->key, e->klen)].db[db];
+    struct kdb *src = &c->ks->shards[e->shard].db[db];
     int64_t expire = e->expire;
     dict_unlink_node(&src->keys, &e->node);
     if (expire >= 0) xindex_remove(&src->xi, e);
@@ -246,6 +265,7 @@ struct kentry *db_move(struct cmdctx *c, int db, struct kentry *e, int dstdb,
         n->node.hash = dict_hash(newkey->p, newkey->len);
         n->val = e->val;
         n->klen = (uint32_t)newkey->len;
+        n->shard = (uint16_t)db_shard_idx(c, newkey);
         memcpy(n->key, newkey->p, newkey->len);
         free(e);
     }

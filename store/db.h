@@ -90,6 +90,8 @@ struct kentry *db_move(struct cmdctx *c, int db, struct kentry *e, int dstdb,
  * shard lock (ks_lock_all). */
 void db_swap(struct keyspace *ks, int a, int b);
 
+/* Index of the shard of a key; memoized when key is one of c->argv. */
+unsigned db_shard_idx(struct cmdctx *c, const struct sarg *key);
 /* Shard of a key (for commands that lock shards themselves). */
 struct shard *db_shard(struct cmdctx *c, const struct sarg *key);
 struct kdb *db_kdb(struct cmdctx *c, int db, const struct sarg *key);

@@ -33,6 +33,7 @@ struct kentry {
     int64_t expire; /* absolute Unix time in ms, or -1 */
     uint32_t xidx;  /* position in kdb.xindex when expire >= 0 */
     uint32_t klen;
+    uint16_t shard; /* index of the shard holding it (saves a CRC16) */
     char key[];
 };
 
