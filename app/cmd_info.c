@@ -164,6 +164,7 @@ static uint64_t wmax(size_t offset)
 
 struct meminfo {
     uint64_t allocated, active, resident, rss;
+    uint64_t used; /* allocated, less DPDK's start-up allocations */
 };
 
 static void mem_read(struct meminfo *m)
@@ -200,6 +201,14 @@ static void mem_read(struct meminfo *m)
         fclose(f);
     }
     if (!m->allocated) m->allocated = m->rss; /* no allocator statistics */
+    m->used = m->allocated > srv.mem_external ? m->allocated - srv.mem_external : m->allocated;
+}
+
+uint64_t info_allocated_bytes(void)
+{
+    struct meminfo m;
+    mem_read(&m);
+    return m.allocated;
 }
 
 static const char *mem_allocator(void)
@@ -261,8 +270,8 @@ void info_cron(void)
     struct meminfo m;
     mem_read(&m);
     uint64_t zero = 0;
-    atomic_compare_exchange_strong(&mem_startup, &zero, m.allocated);
-    peak_update(m.allocated);
+    atomic_compare_exchange_strong(&mem_startup, &zero, m.used);
+    peak_update(m.used);
 }
 
 static double rate_of(int metric)
@@ -416,8 +425,8 @@ static void sec_memory(struct sbuf *b)
 {
     struct meminfo m;
     mem_read(&m);
-    peak_update(m.allocated);
-    uint64_t used = m.allocated, peak = atomic_load(&mem_peak);
+    peak_update(m.used);
+    uint64_t used = m.used, peak = atomic_load(&mem_peak);
     uint64_t startup = atomic_load(&mem_startup);
     if (!startup || startup > used) startup = used;
     uint64_t cmem = clients_mem();

@@ -2,9 +2,15 @@
 #ifndef SS_INFO_H
 #define SS_INFO_H
 
+#include <stdint.h>
+
 /* On the control thread, from its cron (called often; samples every
  * 100 ms): instantaneous ops and network rates, the memory peak, the
  * start-up memory. */
 void info_cron(void);
+
+/* Bytes the allocator has handed out right now, to everyone in the process
+ * (main.c records it after DPDK's EAL start-up: see server.h mem_external). */
+uint64_t info_allocated_bytes(void);
 
 #endif

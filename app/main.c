@@ -24,6 +24,7 @@
 #include "config.h"
 #include "control.h"
 #include "info.h"
+#include "info.h"
 #include "server.h"
 #include "block.h"
 #include "worker.h"
@@ -162,6 +163,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    srv.mem_external = info_allocated_bytes();
     srv.start_us = store_ustime();
     srv.lastsave = srv.start_us / 1000000; /* Redis: the dataset counts as saved at start */
     make_runid(srv.runid);

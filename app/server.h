@@ -45,6 +45,10 @@ struct server {
     atomic_int shutdown_asap; /* SIGTERM/SIGINT or SHUTDOWN: the control thread stops all */
     atomic_int shutdown_sigs;
     int64_t lastsave;
+    /* Bytes DPDK's EAL allocated with malloc during start-up (about 1.8 MB
+     * with --no-huge). used_memory leaves them out, as Redis's used_memory
+     * counts only what Redis itself allocates; allocator_allocated has all. */
+    uint64_t mem_external;
     _Atomic uint64_t stat_numconnections, stat_rejected_conn;
     _Atomic uint64_t dirty_total; /* changes since the last save (all workers) */
     /* CONFIG RESETSTAT bumps this; workers zero their own counters */
