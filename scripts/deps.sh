@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang clang-format libclang-rt-14-dev
       libdpdk-dev dpdk libnuma-dev libjemalloc-dev libluajit-5.1-dev libhiredis-dev
       redis-server redis-tools redis-sentinel tcl
-      python3 python3-redis python3-pytest python3-scapy iproute2 procps)
+      python3 python3-redis python3-pytest python3-scapy iproute2 procps ethtool)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

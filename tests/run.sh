@@ -79,10 +79,13 @@ run_unit build release
 run_unit build-asan asan
 
 # pytest: parse its closing line ("3 failed, 120 passed, 2 skipped in 4.2s")
+# run_pytest NAME [--dir DIR] VAR=value...: DIR defaults to tests/integration
 run_pytest() {
   local name=$1; shift
+  local dir=tests/integration
+  if [ "${1:-}" = "--dir" ]; then dir=$2; shift 2; fi
   stage "integration ($name)"
-  (cd tests/integration && env "$@" $PY -m pytest -q -p no:cacheprovider \
+  (cd "$dir" && env "$@" $PY -m pytest -q -p no:cacheprovider \
     -o junit_family=xunit2 --junitxml="$logdir/junit-$name.xml" . ) \
     >"$logdir/pytest-$name.log" 2>&1
   local rc=$?
@@ -104,6 +107,13 @@ if [ -z "${QUICK:-}" ]; then
     ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" SLIPSTREAM_SANITIZED=1
 fi
+
+# The DPDK data plane (root only; skipped with the reason otherwise): the
+# end-to-end, conformance and SYN-flood suite on net_tap and net_af_packet
+# (~2 min), and the integration suite above over net_tap (~1.5 min).
+run_pytest dataplane --dir pktgen-tests SLIPSTREAM_BIN="$root/build/app/slipstream" \
+  SS_FAULT_SECONDS=20
+run_pytest release-tap SLIPSTREAM_BIN="$root/build/app/slipstream" SLIPSTREAM_TRANSPORT=tap
 
 stage "done"
 echo "logs: $logdir"
