@@ -155,3 +155,34 @@ void coll_reply_lp(struct reply *r, const unsigned char *p)
     else
         reply_bulk_ll(r, v);
 }
+
+struct scan_acc {
+    struct dnode **v;
+    size_t n, cap;
+};
+
+static void scan_collect(struct dnode *n, void *arg)
+{
+    struct scan_acc *a = arg;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 32;
+        struct dnode **v = realloc(a->v, cap * sizeof(*v));
+        if (!v) return; /* out of memory: this node is left out of the reply */
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = n;
+}
+
+uint64_t coll_scan_dict(struct dict *d, uint64_t cursor, long long count, struct dnode ***out,
+                        size_t *n)
+{
+    struct scan_acc a = {0};
+    long long maxiter = count * 10;
+    do {
+        cursor = dict_scan(d, cursor, scan_collect, &a);
+    } while (cursor && maxiter-- && (long long)a.n < count);
+    *out = a.v;
+    *n = a.n;
+    return cursor;
+}

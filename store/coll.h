@@ -41,6 +41,12 @@ static inline bool coll_scan_match(const struct scan_opts *o, const void *s, siz
 {
     return o->all || str_match(o->pat, o->patlen, s, len, false);
 }
+/* The nodes one HSCAN/SSCAN/ZSCAN call visits in a hashtable encoding:
+ * dict_scan steps until `count` nodes are gathered or 10 x count steps were
+ * taken, as Redis does. Returns the next cursor; *out (malloc'd, the caller
+ * frees it) holds *n nodes. */
+uint64_t coll_scan_dict(struct dict *d, uint64_t cursor, long long count, struct dnode ***out,
+                        size_t *n);
 /* "*2 $1 0 *0": the reply to a scan of a missing key. */
 void coll_reply_empty_scan(struct cmdctx *c);
 /* Write the cursor half of a scan reply: "*2 $n <cursor>". */

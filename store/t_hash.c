@@ -846,24 +846,6 @@ void cmd_hrandfield(struct cmdctx *c)
 /* ------------------------------------------------------------------------ */
 /* HSCAN key cursor [MATCH pattern] [COUNT count] */
 
-struct hscan_acc {
-    struct hent **v;
-    size_t n, cap;
-};
-
-static void hscan_cb(struct dnode *n, void *arg)
-{
-    struct hscan_acc *a = arg;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 32;
-        struct hent **v = realloc(a->v, cap * sizeof(*v));
-        if (!v) return;
-        a->v = v;
-        a->cap = cap;
-    }
-    a->v[a->n++] = (struct hent *)n;
-}
-
 void cmd_hscan(struct cmdctx *c)
 {
     uint64_t cursor;
@@ -893,21 +875,19 @@ void cmd_hscan(struct cmdctx *c)
         reply_defer_array(c->r, d, n);
         return;
     }
-    struct hscan_acc a = {0};
-    long long maxiter = so.count * 10;
-    do {
-        cursor = dict_scan(HD(o), cursor, hscan_cb, &a);
-    } while (cursor && maxiter-- && (long long)a.n < so.count);
+    struct dnode **v;
+    size_t nv;
+    cursor = coll_scan_dict(HD(o), cursor, so.count, &v, &nv);
     coll_reply_scan_cursor(c, cursor);
     struct rdefer d = reply_defer(c->r);
     long n = 0;
-    for (size_t i = 0; i < a.n; i++) {
-        struct hent *e = a.v[i];
+    for (size_t i = 0; i < nv; i++) {
+        struct hent *e = (struct hent *)v[i];
         if (!coll_scan_match(&so, e->d, e->klen)) continue;
         reply_bulk(c->r, e->d, e->klen);
         reply_bulk(c->r, e->d + e->klen, e->vlen);
         n += 2;
     }
     reply_defer_array(c->r, d, n);
-    free(a.v);
+    free(v);
 }

@@ -847,24 +847,6 @@ void cmd_sdiffstore(struct cmdctx *c)
 /* ------------------------------------------------------------------------ */
 /* SSCAN key cursor [MATCH pattern] [COUNT count] */
 
-struct sscan_acc {
-    struct sent **v;
-    size_t n, cap;
-};
-
-static void sscan_cb(struct dnode *n, void *arg)
-{
-    struct sscan_acc *a = arg;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 32;
-        struct sent **v = realloc(a->v, cap * sizeof(*v));
-        if (!v) return;
-        a->v = v;
-        a->cap = cap;
-    }
-    a->v[a->n++] = (struct sent *)n;
-}
-
 void cmd_sscan(struct cmdctx *c)
 {
     uint64_t cursor;
@@ -893,19 +875,18 @@ void cmd_sscan(struct cmdctx *c)
         reply_defer_array(c->r, d, n);
         return;
     }
-    struct sscan_acc a = {0};
-    long long maxiter = so.count * 10;
-    do {
-        cursor = dict_scan(SD(o), cursor, sscan_cb, &a);
-    } while (cursor && maxiter-- && (long long)a.n < so.count);
+    struct dnode **v;
+    size_t nv;
+    cursor = coll_scan_dict(SD(o), cursor, so.count, &v, &nv);
     coll_reply_scan_cursor(c, cursor);
     struct rdefer d = reply_defer(c->r);
     long n = 0;
-    for (size_t i = 0; i < a.n; i++) {
-        if (!coll_scan_match(&so, a.v[i]->d, a.v[i]->len)) continue;
-        reply_bulk(c->r, a.v[i]->d, a.v[i]->len);
+    for (size_t i = 0; i < nv; i++) {
+        struct sent *e = (struct sent *)v[i];
+        if (!coll_scan_match(&so, e->d, e->len)) continue;
+        reply_bulk(c->r, e->d, e->len);
         n++;
     }
     reply_defer_array(c->r, d, n);
-    free(a.v);
+    free(v);
 }

@@ -1774,24 +1774,6 @@ int keys_zstore(int argc, const struct sarg *argv, int *out, int max)
 /* ------------------------------------------------------------------------ */
 /* ZSCAN key cursor [MATCH pattern] [COUNT count] */
 
-struct zscan_acc {
-    struct zsnode **v;
-    size_t n, cap;
-};
-
-static void zscan_cb(struct dnode *n, void *arg)
-{
-    struct zscan_acc *a = arg;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 32;
-        struct zsnode **v = realloc(a->v, cap * sizeof(*v));
-        if (!v) return;
-        a->v = v;
-        a->cap = cap;
-    }
-    a->v[a->n++] = (struct zsnode *)n;
-}
-
 void cmd_zscan(struct cmdctx *c)
 {
     uint64_t cursor;
@@ -1823,16 +1805,14 @@ void cmd_zscan(struct cmdctx *c)
         reply_defer_array(c->r, d, n);
         return;
     }
-    struct zscan_acc a = {0};
-    long long maxiter = so.count * 10;
-    do {
-        cursor = dict_scan(&ZS(o)->d, cursor, zscan_cb, &a);
-    } while (cursor && maxiter-- && (long long)a.n < so.count);
+    struct dnode **v;
+    size_t nv;
+    cursor = coll_scan_dict(&ZS(o)->d, cursor, so.count, &v, &nv);
     coll_reply_scan_cursor(c, cursor);
     struct rdefer d = reply_defer(c->r);
     long n = 0;
-    for (size_t i = 0; i < a.n; i++) {
-        struct zsnode *x = a.v[i];
+    for (size_t i = 0; i < nv; i++) {
+        struct zsnode *x = (struct zsnode *)v[i];
         if (!coll_scan_match(&so, zsn_member(x), x->mlen)) continue;
         reply_bulk(c->r, zsn_member(x), x->mlen);
         /* the skiplist keeps -0 (the listpack stores it as 0) */
@@ -1842,5 +1822,5 @@ void cmd_zscan(struct cmdctx *c)
         n += 2;
     }
     reply_defer_array(c->r, d, n);
-    free(a.v);
+    free(v);
 }
