@@ -15,71 +15,18 @@ no worse p99 at -P 1 and -P 16), 1 otherwise (the figures are printed
 either way).
 """
 import argparse
-import csv
-import io
 import os
 import shutil
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_ping(port, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with socket.create_connection(('127.0.0.1', port), timeout=1) as s:
-                s.sendall(b'PING\r\n')
-                if s.recv(16).startswith(b'+PONG'):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f'server on port {port} did not answer PING')
-
-
-def start(cmd, port, cwd):
-    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
-    wait_ping(port)
-    return p
-
-
-def stop(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+from benchlib import ROOT, free_port, run_benchmark, start, stop
 
 
 def bench(port, test, pipeline, requests, clients, client_cpu):
-    cmd = ['taskset', '-c', str(client_cpu), 'redis-benchmark', '-h', '127.0.0.1', '-p',
-           str(port), '-t', test, '-c', str(clients), '-n', str(requests), '-P', str(pipeline),
-           '-r', '100000', '-d', '16', '--csv']
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout
-    rows = list(csv.DictReader(io.StringIO(out)))
-    if not rows:
-        raise RuntimeError(f'no output from {" ".join(cmd)}')
-    r = rows[0]
-    return dict(rps=float(r['rps']), p50=float(r['p50_latency_ms']),
-                p99=float(r['p99_latency_ms']), avg=float(r['avg_latency_ms']))
+    r = run_benchmark(port, ['-t', test], pipeline, requests, clients, client_cpu)
+    return dict(rps=r['rps'], p50=r['p50_latency_ms'], p99=r['p99_latency_ms'],
+                avg=r['avg_latency_ms'])
 
 
 def main():
