@@ -116,6 +116,20 @@ static int build_eal_args(char **av, int max, unsigned workers, char *store, siz
 #undef ADDF
 }
 
+/* rte_eal_cleanup() leaves the runtime directory (/var/run/dpdk/<prefix>/)
+ * and the telemetry socket in it, even under --no-shconf; one per process
+ * would pile up. Remove ours (the directory only if nothing else is in it). */
+static void eal_cleanup_runtime_dir(void)
+{
+    char dir[1024], path[1100];
+    snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+    rte_eal_cleanup();
+    if (!dir[0]) return;
+    snprintf(path, sizeof(path), "%s/dpdk_telemetry.v2", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 static unsigned resolve_workers(void)
 {
     if (cfg.tc.workers) return cfg.tc.workers;
@@ -252,6 +266,6 @@ int main(int argc, char **argv)
     srv.tp->ops->destroy(srv.tp);
     ctl_remove_pidfile();
     ctl_log(LOG_WARNING, "Slipstream is now ready to exit, bye bye...");
-    rte_eal_cleanup();
+    eal_cleanup_runtime_dir();
     return 0;
 }
