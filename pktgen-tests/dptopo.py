@@ -164,7 +164,8 @@ class Topology(object):
     """Slipstream on the data plane: `mode` "tap" or "veth"."""
 
     def __init__(self, mode, args=(), bin=None, port=6390, queues=1, ns=None,
-                 net="198.18.0", conf=None, log=None, cwd=None, defaults=True):
+                 net="198.18.0", conf=None, log=None, cwd=None, defaults=True,
+                 qdisc_bypass=False):
         """args: extra server arguments (after --protected-mode no --save ""
         --enable-debug-command yes unless defaults=False); ns: an existing client namespace (netns.sh's
         SS_NS) shared with other topologies, each on its own /24 `net`;
@@ -176,6 +177,7 @@ class Topology(object):
         self.bin = bin or default_bin()
         self.port = port
         self.queues = queues
+        self.qdisc_bypass = qdisc_bypass
         _next_id[0] += 1
         self.id = _next_id[0] % 1000000
         self.shared_ns = ns
@@ -195,7 +197,8 @@ class Topology(object):
 
     def start(self, timeout=60):
         env = dict(os.environ, SS_ID=str(self.id), SS_BIN=self.bin, SS_PORT=str(self.port),
-                   SS_QUEUES=str(self.queues), SS_LOG=self.log, SS_NET=self.net)
+                   SS_QUEUES=str(self.queues), SS_LOG=self.log, SS_NET=self.net,
+                   SS_QDISC_BYPASS="1" if self.qdisc_bypass else "0")
         env.pop("SS_CMD", None)
         env.pop("SS_NS", None)
         env.pop("SS_CONF", None)

@@ -24,6 +24,9 @@
 #                                  script prints how to reach the server and
 #                                  waits for Ctrl-C
 #   SS_QUEUES=1                    af_packet qpairs (veth)
+#   SS_QDISC_BYPASS=0              af_packet qdisc_bypass (veth): 0 lets tc on
+#                                  the server end see DPDK's transmissions;
+#                                  1 skips the qdisc (the benchmark's choice)
 #   SS_NET=198.18.0                the /24 used: server .2, client .1
 #   SS_NS=name                     an existing namespace to use as the client
 #                                  side (and, for tap, as the server's too),
@@ -116,7 +119,7 @@ veth)
     # checksums (no CHECKSUM_PARTIAL) from the kernel side.
     ip netns exec "$CLI_NS" ethtool -K "$VC" tx off tso off gso off >/dev/null 2>&1
     ip netns exec "$SRV_NS" ethtool -K "$VS" rx off tso off gso off gro off >/dev/null 2>&1
-    DEV="net_af_packet0,iface=$VS,qpairs=${SS_QUEUES:-1},qdisc_bypass=0"
+    DEV="net_af_packet0,iface=$VS,qpairs=${SS_QUEUES:-1},qdisc_bypass=${SS_QDISC_BYPASS:-0}"
     ;;
 *) die "mode must be tap or veth" ;;
 esac
