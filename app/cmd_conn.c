@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "server.h"
+#include "multi.h"
 #include "session.h"
 
 void cmd_ping(struct cmdctx *c);
@@ -136,7 +137,8 @@ void cmd_quit(struct cmdctx *c)
 void cmd_reset(struct cmdctx *c)
 {
     struct session *s = ctx_session(c);
-    c->db = 0; /* the dispatcher copies ctx.db back into the session */
+    c->db = 0;      /* the dispatcher copies ctx.db back into the session */
+    multi_reset(s); /* Redis's discardTransaction + unwatchAllKeys */
     set_resp(s, 2);
     set_authed(s, default_user_nopass());
     if (s->name) {

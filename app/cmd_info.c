@@ -384,13 +384,17 @@ struct ks_totals {
     uint64_t buckets;
 };
 
+/* Set by cmd_info for its section generators: INFO inside EXEC runs with
+ * every shard already locked by this thread (cmdctx.locks_held). */
+static _Thread_local bool info_locks_held;
+
 static void ks_scan(struct ks_totals *t)
 {
     memset(t, 0, sizeof(*t));
     int64_t now = store_mstime();
     unsigned ndb = srv.ks.ndb < 1024 ? srv.ks.ndb : 1024;
     for (unsigned s = 0; s < srv.ks.nshards; s++) {
-        ks_lock(&srv.ks, s);
+        if (!info_locks_held) ks_lock(&srv.ks, s);
         struct shard *sh = &srv.ks.shards[s];
         for (unsigned d = 0; d < ndb; d++) {
             struct kdb *kd = &sh->db[d];
@@ -407,7 +411,7 @@ static void ks_scan(struct ks_totals *t)
                 }
             }
         }
-        ks_unlock(&srv.ks, s);
+        if (!info_locks_held) ks_unlock(&srv.ks, s);
     }
 }
 
@@ -848,6 +852,7 @@ void cmd_info(struct cmdctx *c)
     }
     struct sbuf b = {0};
     int emitted = 0;
+    info_locks_held = c->locks_held;
     for (int i = 0; i < SEC__N; i++) {
         bool on = want[i] || all;
         if ((i == SEC_dataplane || i == SEC_tcp) && !transport_section(i)) on = false;

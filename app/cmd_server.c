@@ -173,10 +173,10 @@ static void debug_object(struct cmdctx *c)
 {
     const struct sarg *key = &c->argv[2];
     unsigned sh = ks_shard_of(c->ks, key->p, key->len);
-    ks_lock(c->ks, sh);
+    cmd_lock(c, sh);
     struct kentry *e = db_lookup_quiet(c, c->db, key);
     if (!e) {
-        ks_unlock(c->ks, sh);
+        cmd_unlock(c, sh);
         reply_errs(c->r, SERR_NOSUCHKEY);
         return;
     }
@@ -188,7 +188,7 @@ static void debug_object(struct cmdctx *c)
              "lru_seconds_idle:%u",
              (const void *)o, shared ? INT_MAX : 1, obj_enc_name(o), serialized_len(o),
              (unsigned)(o->atime & ((1u << 24) - 1)), (unsigned)(obj_clock - o->atime));
-    ks_unlock(c->ks, sh);
+    cmd_unlock(c, sh);
     reply_simple(c->r, line);
 }
 
@@ -226,7 +226,7 @@ static void debug_populate(struct cmdctx *c)
         if (kl >= (int)sizeof(kbuf)) kl = (int)sizeof(kbuf) - 1;
         struct sarg key = {kbuf, (size_t)kl};
         unsigned sh = ks_shard_of(c->ks, kbuf, (size_t)kl);
-        ks_lock(c->ks, sh);
+        cmd_lock(c, sh);
         if (!db_lookup_quiet(c, c->db, &key)) {
             int vl = snprintf(vbuf, sizeof(vbuf), "value:%lld", j);
             struct sobj *v;
@@ -238,7 +238,7 @@ static void debug_populate(struct cmdctx *c)
             }
             if (v && !db_add(c, c->db, &key, v)) obj_free(v);
         }
-        ks_unlock(c->ks, sh);
+        cmd_unlock(c, sh);
     }
     free(pad);
     c->dirty = 0;

@@ -15,6 +15,7 @@
 
 #include "cmdtable.h"
 #include "db.h"
+#include "multi.h"
 #include "config.h"
 #include "server.h"
 #include "session.h"
@@ -181,23 +182,32 @@ void dispatch_command(struct session *s, int argc, const struct resp_arg *rargv)
     s->out.off = (s->flags & (SF_REPLY_SKIP | SF_REPLY_OFF)) ? 1 : 0;
 
     const struct cmd *c = resolve(s, argc, argv);
-    if (!c) goto done;
+    if (!c) goto rejected;
     if ((c->flags & CMD_PROTECTED) && !debug_allowed(s)) {
         reply_error(&s->out, "ERR DEBUG command not allowed. If the enable-debug-command option is "
                              "set to \"local\", you can run it from a local connection, otherwise "
                              "you need to set this option in the configuration file, and then "
                              "restart the server.");
         count_rejected(s, c, "ERR");
-        goto done;
+        goto rejected;
     }
     if (!s->authed && !(c->flags & CMD_NO_AUTH)) {
         if (cfg.requirepass[0]) {
             reply_errs(&s->out, SERR_NOAUTH);
             count_rejected(s, c, "NOAUTH");
-            goto done;
+            goto rejected;
         }
         s->authed = true; /* the password was removed since */
         s->parser.unauthenticated = false;
+    }
+    if (multi_queues(s, c)) {
+        if (c->flags & CMD_NO_MULTI) {
+            reply_errs(&s->out, SERR_NOT_IN_MULTI);
+            count_rejected(s, c, "ERR");
+            goto rejected;
+        }
+        multi_queue(s, c, argc, argv);
+        goto done;
     }
 
     struct cmdctx ctx = {
@@ -260,7 +270,7 @@ void dispatch_command(struct session *s, int argc, const struct resp_arg *rargv)
     struct cmdstat *cs = &w->cmdstats[c->id];
     cs->calls++;
     cs->usec += (uint64_t)dt;
-    if (s->out.nerrors != errs_before) {
+    if (s->out.nerrors - errs_before > ctx.nested_errors) {
         cs->failed++;
         worker_count_error(w, s->out.last_err);
     }
@@ -270,6 +280,10 @@ void dispatch_command(struct session *s, int argc, const struct resp_arg *rargv)
     }
     s->db = ctx.db;
     s->last_cmd = c;
+    goto done;
+rejected:
+    /* a command refused while queueing aborts the transaction */
+    multi_flag_error(s);
 done:
     if (s->flags & SF_REPLY_SKIP) s->flags &= ~SF_REPLY_SKIP;
     s->out.off = (s->flags & SF_REPLY_OFF) ? 1 : 0;

@@ -10,6 +10,7 @@
 #include "block.h"
 #include "cmd.h"
 #include "config.h"
+#include "multi.h"
 #include "server.h"
 #include "session.h"
 #include "worker.h"
@@ -91,6 +92,7 @@ static void session_free(struct session *s)
     session_set_paused(s, false);
     registry_del(s);
     block_session_gone(s);
+    multi_reset(s);
     if (s->wprev)
         s->wprev->wnext = s->wnext;
     else
@@ -331,6 +333,8 @@ size_t session_describe(const struct session *s, char *buf, size_t len)
     if (s->flags & (SF_BLOCKED | SF_PAUSED)) flags[nf++] = 'b';
     if (s->flags & SF_CLOSE_AFTER_REPLY) flags[nf++] = 'c';
     if (s->flags & SF_NO_EVICT) flags[nf++] = 'e';
+    if (s->mstate) flags[nf++] = 'x';
+    if (atomic_load_explicit(&s->watch.dirty, memory_order_relaxed)) flags[nf++] = 'd';
     if (nf == 0) flags[nf++] = 'N';
     flags[nf] = '\0';
     /* Redis reports its 16 KiB static reply buffer (obl) apart from the
@@ -342,11 +346,12 @@ size_t session_describe(const struct session *s, char *buf, size_t len)
     return (size_t)snprintf(
         buf, len,
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
-        "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu "
+        "ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu "
         "oll=%zu omem=%zu tot-mem=%zu events=r%s cmd=%s user=default redir=-1 resp=%d worker=%u",
         (unsigned long long)s->id, s->conn->peer, s->conn->local, s->conn->fd,
         s->name ? s->name : "", (long long)((now - s->ctime_ms) / 1000),
-        (long long)((now - s->last_ms) / 1000), flags, s->db, s->qlen, s->qcap - s->qlen,
-        (size_t)REPLY_CHUNK, s->qpeak, obl, oll, omem, s->qcap + s->out.chunks_mem + sizeof(*s),
-        s->out.pending ? "w" : "", cmd, s->resp, s->w->id);
+        (long long)((now - s->last_ms) / 1000), flags, s->db, multi_count(s), s->qlen,
+        s->qcap - s->qlen, (size_t)REPLY_CHUNK, s->qpeak, obl, oll, omem,
+        s->qcap + s->out.chunks_mem + sizeof(*s), s->out.pending ? "w" : "", cmd, s->resp,
+        s->w->id);
 }

@@ -15,10 +15,12 @@
 #include "conn.h"
 #include "reply.h"
 #include "resp_parse.h"
+#include "watch.h"
 
 struct worker;
 struct cmd;
 struct blk_client;
+struct multi_state;
 
 enum {
     SF_CLOSE_AFTER_REPLY = 1u << 0, /* QUIT, protocol errors */
@@ -58,6 +60,9 @@ struct session {
     struct blk_client *blk;
     struct session *bnext, *bprev;
     struct session *gnext, *gprev; /* registry list */
+    /* transactions (app/multi.h): the queue while in MULTI, and WATCH */
+    struct multi_state *mstate;
+    struct watch_client watch;
 };
 
 extern const struct conn_handler session_handler;

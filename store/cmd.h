@@ -49,6 +49,13 @@ struct cmdctx {
      * client. no_block (MULTI, scripts) makes them answer at once instead. */
     struct blk_client *blocked;
     bool no_block;
+    /* EXEC holds every shard lock (a queued command is keyspace-wide):
+     * handlers that lock shards themselves must not (mutexes are not
+     * recursive). Use the cmd_lock* helpers below, never ks_lock* directly. */
+    bool locks_held;
+    /* EXEC: error replies of the queued commands, counted for them; the
+     * dispatcher does not count them again as EXEC's own failure. */
+    uint32_t nested_errors;
     /* Shards of the command's key arguments, by argument index: a key's
      * slot (CRC16) is computed once per command, not at every step of the
      * write path. Only keys passed as &c->argv[i] use it (db_shard_idx);
@@ -59,6 +66,33 @@ struct cmdctx {
     } memo[4];
     unsigned memo_next;
 };
+
+/* Shard locking by handlers of keyspace-wide commands (the allshards flag):
+ * no-ops when the caller already holds every shard (c->locks_held). */
+static inline void cmd_lock(struct cmdctx *c, unsigned shard)
+{
+    if (!c->locks_held) ks_lock(c->ks, shard);
+}
+static inline void cmd_unlock(struct cmdctx *c, unsigned shard)
+{
+    if (!c->locks_held) ks_unlock(c->ks, shard);
+}
+static inline void cmd_lock_set(struct cmdctx *c, const uint16_t *ids, int n)
+{
+    if (!c->locks_held) ks_lock_set(c->ks, ids, n);
+}
+static inline void cmd_unlock_set(struct cmdctx *c, const uint16_t *ids, int n)
+{
+    if (!c->locks_held) ks_unlock_set(c->ks, ids, n);
+}
+static inline void cmd_lock_all(struct cmdctx *c)
+{
+    if (!c->locks_held) ks_lock_all(c->ks);
+}
+static inline void cmd_unlock_all(struct cmdctx *c)
+{
+    if (!c->locks_held) ks_unlock_all(c->ks);
+}
 
 /* Case-insensitive match of an argument against a keyword. */
 bool arg_is(const struct sarg *a, const char *kw);

@@ -7,6 +7,7 @@
 
 #include "blocking.h"
 #include "db.h"
+#include "watch.h"
 
 unsigned db_shard_idx(struct cmdctx *c, const struct sarg *key)
 {
@@ -48,6 +49,7 @@ void db_will_write(struct cmdctx *c, int db, struct kentry *e)
     (void)e;
     struct shard *s = &c->ks->shards[e->shard];
     s->version++;
+    watch_touch_locked(c->ks, s, db, e->key, e->klen);
 }
 
 void db_written(struct cmdctx *c, int db, struct kentry *e)
@@ -58,22 +60,25 @@ void db_written(struct cmdctx *c, int db, struct kentry *e)
     c->dirty++;
 }
 
-static void do_unlink_free(struct kdb *k, struct kentry *e)
+/* touch: the deletion's WATCH touch, made once the key is gone (expiry:
+ * Redis's stale-key rule needs to see the key absent; watch.h). */
+static void do_unlink_free(struct keyspace *ks, struct kdb *k, int db, struct kentry *e, bool touch)
 {
     dict_unlink_node(&k->keys, &e->node);
     if (e->expire >= 0) xindex_remove(&k->xi, e);
+    if (touch) watch_touch_locked(ks, &ks->shards[e->shard], db, e->key, e->klen);
     obj_free(e->val);
     free(e);
     dict_maybe_shrink(&k->keys);
 }
 
 /* Lazy expiry: delete e if its time has come. Returns true if deleted. */
-static bool do_expire_if_needed(struct cmdctx *c, struct kdb *k, struct kentry *e)
+static bool do_expire_if_needed(struct cmdctx *c, struct kdb *k, int db, struct kentry *e)
 {
     if (!db_expired(c, e)) return false;
     struct shard *s = &c->ks->shards[e->shard];
     s->version++;
-    do_unlink_free(k, e);
+    do_unlink_free(c->ks, k, db, e, true);
     if (c->st) c->st->expired_keys++;
     return true;
 }
@@ -84,7 +89,7 @@ struct kentry *db_lookup_quiet(struct cmdctx *c, int db, const struct sarg *key)
     struct kdb *k = &c->ks->shards[si].db[db];
     struct kentry *e = do_find(k, key, dict_hash(key->p, key->len));
     if (!e) return NULL;
-    if (do_expire_if_needed(c, k, e)) return NULL;
+    if (do_expire_if_needed(c, k, db, e)) return NULL;
     return e;
 }
 
@@ -152,6 +157,7 @@ struct kentry *db_add(struct cmdctx *c, int db, const struct sarg *key, struct s
     dict_add(&k->keys, &e->node);
     struct shard *s = db_shard(c, key);
     s->version++;
+    watch_touch_locked(c->ks, s, db, e->key, e->klen);
     if (s->blk) blk_signal_locked(c->ks, s, db, key->p, key->len); /* blocked clients */
     db_written(c, db, e);
     return e;
@@ -190,7 +196,7 @@ void db_delete_entry(struct cmdctx *c, int db, struct kentry *e)
     struct kdb *k = &c->ks->shards[e->shard].db[db];
     db_will_write(c, db, e);
     c->dirty++;
-    do_unlink_free(k, e);
+    do_unlink_free(c->ks, k, db, e, false);
 }
 
 bool db_delete(struct cmdctx *c, int db, const struct sarg *key)
@@ -277,6 +283,7 @@ struct kentry *db_move(struct cmdctx *c, int db, struct kentry *e, int dstdb,
     if (expire >= 0 && xindex_add(&dst->xi, n) == 0) n->expire = expire;
     struct shard *ds = db_shard(c, newkey);
     ds->version++;
+    watch_touch_locked(c->ks, ds, dstdb, n->key, n->klen);
     if (ds->blk) blk_signal_locked(c->ks, ds, dstdb, newkey->p, newkey->len);
     db_written(c, dstdb, n);
     return n;
@@ -285,8 +292,13 @@ struct kentry *db_move(struct cmdctx *c, int db, struct kentry *e, int dstdb,
 void db_swap(struct keyspace *ks, int a, int b)
 {
     if (a == b) return;
+    int64_t now = store_mstime();
     for (unsigned i = 0; i < ks->nshards; i++) {
         struct shard *s = &ks->shards[i];
+        /* watched keys of either db that exist on either side (Redis's
+         * touchAllWatchedKeysInDb, both ways, before the swap) */
+        watch_touch_db_locked(ks, s, a, b, now);
+        watch_touch_db_locked(ks, s, b, a, now);
         struct kdb t = s->db[a];
         s->db[a] = s->db[b];
         s->db[b] = t;
@@ -302,6 +314,7 @@ uint64_t db_flush_shard(struct keyspace *ks, unsigned shard, int db, bool async)
     (void)async;
     struct shard *s = &ks->shards[shard];
     struct kdb *k = &s->db[db];
+    watch_touch_db_locked(ks, s, db, -1, 0); /* watched keys that exist */
     uint64_t n = dict_size(&k->keys);
     struct dict_iter it;
     dict_iter_init(&it, &k->keys);
@@ -337,7 +350,8 @@ static uint64_t do_expire_sweep(struct keyspace *ks, struct shard *s, int64_t no
                 if (k->xi.cursor >= k->xi.n) k->xi.cursor = 0;
                 struct kentry *e = k->xi.v[k->xi.cursor];
                 if (e->expire <= now_ms) {
-                    do_unlink_free(k, e); /* the last element moved into cursor */
+                    /* the last element moved into cursor */
+                    do_unlink_free(ks, k, (int)d, e, true);
                     hit++;
                 } else {
                     k->xi.cursor++;

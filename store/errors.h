@@ -37,6 +37,7 @@
     X(DISCARD_NOMULTI, "ERR DISCARD without MULTI")                                         \
     X(EXECABORT, "EXECABORT Transaction discarded because of previous errors.")             \
     X(NOT_IN_MULTI, "ERR Command not allowed inside a transaction")                         \
+    X(WATCH_IN_MULTI, "ERR WATCH inside MULTI is not allowed")                              \
     X(CLUSTER_DISABLED, "ERR This instance has cluster support disabled")                   \
     X(UNBLOCKED, "UNBLOCKED client unblocked via CLIENT UNBLOCK")                           \
     X(MIN_MAX_FLOAT, "ERR min or max is not a float")                                       \

@@ -47,6 +47,7 @@ struct xindex {
 };
 
 struct blk_shard;
+struct watch_shard;
 
 struct kdb {
     struct dict keys;
@@ -56,9 +57,10 @@ struct kdb {
 struct shard {
     pthread_mutex_t lock;
     unsigned id;
-    struct kdb *db;        /* [ndb] */
-    uint64_t version;      /* bumped by every write (WATCH, later) */
-    struct blk_shard *blk; /* blocked clients' waiter table (blocking.c), lazily made */
+    struct kdb *db;            /* [ndb] */
+    uint64_t version;          /* bumped by every write */
+    struct blk_shard *blk;     /* blocked clients' waiter table (blocking.c), lazily made */
+    struct watch_shard *watch; /* WATCHed keys (watch.c); NULL when nobody watches */
 } __attribute__((aligned(64)));
 
 struct keyspace {

@@ -275,7 +275,7 @@ static void sort_generic(struct cmdctx *c, bool readonly)
             qsort(two, (size_t)nheld, sizeof(two[0]), cmp_u16);
         }
     }
-    ks_lock_set(c->ks, held, nheld);
+    cmd_lock_set(c, held, nheld);
 
     struct sitem *v = NULL;
     size_t n = 0, cap = 0;
@@ -433,7 +433,7 @@ unlock:
             break;
         }
     }
-    ks_unlock_set(c->ks, held, nheld);
+    cmd_unlock_set(c, held, nheld);
     if (held != two) free(held);
 out:
     if (gets != getops) free(gets);

@@ -292,7 +292,7 @@ void cmd_keys(struct cmdctx *c)
     long n = 0;
     struct rdefer d = reply_defer(c->r);
     for (unsigned s = 0; s < c->ks->nshards; s++) {
-        ks_lock(c->ks, s);
+        cmd_lock(c, s);
         struct dict *keys = &c->ks->shards[s].db[c->db].keys;
         if (dict_size(keys)) {
             struct dict_iter it;
@@ -307,7 +307,7 @@ void cmd_keys(struct cmdctx *c)
             }
             dict_iter_done(&it);
         }
-        ks_unlock(c->ks, s);
+        cmd_unlock(c, s);
     }
     reply_defer_array(c->r, d, n);
 }
@@ -436,7 +436,7 @@ void cmd_scan(struct cmdctx *c)
     long long maxvisits = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
     long long visits = 0;
     for (;;) {
-        ks_lock(c->ks, shard);
+        cmd_lock(c, shard);
         struct dict *keys = &c->ks->shards[shard].db[c->db].keys;
         size_t first = acc.n;
         if (dict_size(keys) == 0) {
@@ -459,7 +459,7 @@ void cmd_scan(struct cmdctx *c)
             acc.v[kept++] = *sk;
         }
         acc.n = kept;
-        ks_unlock(c->ks, shard);
+        cmd_unlock(c, shard);
         if (dc == 0 && ++shard == nshards) {
             cursor = 0;
             break;
@@ -501,9 +501,9 @@ void cmd_randomkey(struct cmdctx *c)
     for (;;) {
         uint64_t total = 0;
         for (unsigned s = 0; s < nshards; s++) {
-            ks_lock(c->ks, s);
+            cmd_lock(c, s);
             sizes[s] = dict_size(&c->ks->shards[s].db[c->db].keys);
-            ks_unlock(c->ks, s);
+            cmd_unlock(c, s);
             total += sizes[s];
         }
         if (total == 0) {
@@ -515,17 +515,17 @@ void cmd_randomkey(struct cmdctx *c)
             uint64_t pick = keys_random() % total;
             unsigned s = 0;
             while (pick >= sizes[s]) pick -= sizes[s++];
-            ks_lock(c->ks, s);
+            cmd_lock(c, s);
             struct dict *keys = &c->ks->shards[s].db[c->db].keys;
             struct kentry *e = (struct kentry *)dict_random(keys, keys_random());
             if (!e) {
-                ks_unlock(c->ks, s);
+                cmd_unlock(c, s);
                 break; /* stale sizes */
             }
             if (db_expired(c, e)) {
                 struct sarg key = {e->key, e->klen};
                 db_lookup_quiet(c, c->db, &key); /* deletes it */
-                ks_unlock(c->ks, s);
+                cmd_unlock(c, s);
                 if (sizes[s]) {
                     sizes[s]--;
                     total--;
@@ -534,7 +534,7 @@ void cmd_randomkey(struct cmdctx *c)
                 continue;
             }
             reply_bulk(c->r, e->key, e->klen);
-            ks_unlock(c->ks, s);
+            cmd_unlock(c, s);
             free(sizes);
             return;
         }
@@ -545,9 +545,9 @@ void cmd_dbsize(struct cmdctx *c)
 {
     uint64_t n = 0;
     for (unsigned s = 0; s < c->ks->nshards; s++) {
-        ks_lock(c->ks, s);
+        cmd_lock(c, s);
         n += dict_size(&c->ks->shards[s].db[c->db].keys);
-        ks_unlock(c->ks, s);
+        cmd_unlock(c, s);
     }
     reply_int(c->r, (long long)n);
 }
@@ -788,9 +788,9 @@ void cmd_swapdb(struct cmdctx *c)
         reply_errs(c->r, SERR_DBINDEX);
         return;
     }
-    ks_lock_all(c->ks);
+    cmd_lock_all(c);
     db_swap(c->ks, a, b);
-    ks_unlock_all(c->ks);
+    cmd_unlock_all(c);
     c->dirty++;
     reply_ok(c->r);
 }
@@ -817,7 +817,7 @@ static void flush_generic(struct cmdctx *c, int db)
     bool async;
     if (!flush_async_or_reply(c, &async)) return;
     uint64_t n = 0;
-    ks_lock_all(c->ks);
+    cmd_lock_all(c);
     for (unsigned s = 0; s < c->ks->nshards; s++) {
         if (db >= 0) {
             n += db_flush_shard(c->ks, s, db, async);
@@ -825,7 +825,7 @@ static void flush_generic(struct cmdctx *c, int db)
             for (unsigned d = 0; d < c->ks->ndb; d++) n += db_flush_shard(c->ks, s, (int)d, async);
         }
     }
-    ks_unlock_all(c->ks);
+    cmd_unlock_all(c);
     c->dirty += n ? n : 1;
     reply_ok(c->r);
 }
