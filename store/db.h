@@ -5,7 +5,7 @@
  * the single choke point where, in order:
  *   1. db_will_write() runs before an existing entry changes: the hook point
  *      for a snapshot's serialize-before-mutate step and WATCH invalidation
- *      (today: bumps the shard version);
+ *      (bumps the shard version and touches the key's watchers, watch.h);
  *   2. the change is made;
  *   3. db_written() records it: dirty counter, keyspace-notification hook.
  * The ordered write log is appended by the dispatcher once per successful
