@@ -56,12 +56,12 @@ void cmd_memory_help(struct cmdctx *c)
     static const char *const help[] = {
         "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "PURGE",
-        "    Attempt to purge dirty pages for reclamation by the allocator.",
+        "    Hand the allocator's unused dirty pages back to the system.",
         "USAGE <key> [SAMPLES <count>]",
-        "    Return memory in bytes used by <key> and its value. Nested values are",
-        "    sampled up to <count> times (default: 5, 0 means sample all).",
+        "    Approximate bytes taken by <key> and its value; big collections are",
+        "    estimated from <count> sampled elements (5 by default, 0 for all).",
         "HELP",
-        "    Prints this help.",
+        "    Print this help.",
     };
     size_t n = sizeof(help) / sizeof(help[0]);
     reply_array(c->r, (long)n);
