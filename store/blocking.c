@@ -437,7 +437,8 @@ bool blk_parse_timeout(struct cmdctx *c, const struct sarg *a, int64_t *deadline
         reply_errs(c->r, SERR_TIMEOUT_INVALID);
         return false;
     }
-    long double ms = ft * 1000.0L;
+    /* Redis rounds up: 0.0001 s waits 1 ms rather than forever (0) */
+    long double ms = ceill(ft * 1000.0L);
     /* (long long) of an out-of-range value is LLONG_MIN on x86, which
      * Redis then reports as negative */
     long long tval = (ms >= 9.2e18L || ms <= -9.2e18L || isnan(ms)) ? LLONG_MIN : (long long)ms;

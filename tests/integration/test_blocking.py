@@ -177,6 +177,15 @@ def test_timeouts_have_subsecond_precision(cl):
         assert 0.09 <= dt < 0.5, dt
 
 
+def test_sub_millisecond_timeouts_round_up_instead_of_blocking_forever(cl):
+    # regression: 0.001 s truncated to 0 ms (0 means "forever" to BLPOP)
+    (a,) = cl.on(0)
+    for t in ("0.001", "0.0001", "0.0009"):
+        t0 = time.monotonic()
+        assert a.execute_command("BLPOP", "none", t) is None
+        assert time.monotonic() - t0 < 0.5
+
+
 def test_timeout_errors(cl):
     (a,) = cl.on(0)
     with pytest.raises(redis.ResponseError, match="timeout is negative"):
