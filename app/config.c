@@ -452,7 +452,7 @@ static void get_fault_seed(char *buf, size_t len)
 #define FAULT_PARAM(kind, what)                                                        \
     {"dataplane-fault-" #kind, NULL, P_SPECIAL, 0, NULL, 0, 0, "0", NULL,              \
      set_fault_##kind, get_fault_##kind,                                               \
-     .doc = "Tests: probability (0 to 1) that the data plane " what " a frame. "       \
+     .doc = "Tests: probability (0 to 1) of " what " each data-plane frame. "          \
             "Slipstream only."}
 /* clang-format on */
 
@@ -541,11 +541,11 @@ static struct param params[] = {
      .doc = "MTU of the data-plane port. Slipstream only."},
     {"dpdk-args", NULL, P_STR, PF_NOLIVE, C_STR(dpdk_args), .deflt = "",
      .doc = "Extra DPDK EAL arguments, space separated. Slipstream only."},
-    FAULT_PARAM(drop, "drops"),
-    FAULT_PARAM(dup, "duplicates"),
-    FAULT_PARAM(reorder, "holds back behind the next one (reorders)"),
-    FAULT_PARAM(delay, "delays (up to dataplane-fault-delay-us)"),
-    FAULT_PARAM(corrupt, "corrupts on receive (one bit flipped)"),
+    FAULT_PARAM(drop, "dropping"),
+    FAULT_PARAM(dup, "duplicating"),
+    FAULT_PARAM(reorder, "reordering (holding back behind the next frame)"),
+    FAULT_PARAM(delay, "delaying (up to dataplane-fault-delay-us)"),
+    FAULT_PARAM(corrupt, "corrupting on receive (one bit flipped)"),
     {"dataplane-fault-delay-us", NULL, P_SPECIAL, 0, NULL, 0, 0, "5000", NULL, set_fault_delay_us,
      get_fault_delay_us,
      .doc = "Tests: upper bound of an injected delay, microseconds. Slipstream only."},
