@@ -122,9 +122,16 @@ int worker_main(void *arg)
     atomic_store(&w->running, true);
     const struct transport_ops *ops = srv.tp->ops;
     w->us_per_tsc = 1e6 / (double)rte_get_tsc_hz();
+    const uint64_t tsc_per_ms = rte_get_tsc_hz() / 1000;
+    w->iter_us = store_ustime();
+    w->iter_tsc = rte_rdtsc();
     while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
-        w->iter_us = store_ustime();
-        w->iter_tsc = rte_rdtsc();
+        /* re-anchor the TSC-advanced clock to real time once a millisecond
+         * (a busy-polling loop turns in well under that) */
+        if (rte_rdtsc() - w->iter_tsc >= tsc_per_ms) {
+            w->iter_us = store_ustime();
+            w->iter_tsc = rte_rdtsc();
+        }
         ops->poll(srv.tp, w->id, 10000);
         mailbox_drain(w);
         if (w->blocked) block_timeouts(w, store_mstime());
@@ -134,7 +141,7 @@ int worker_main(void *arg)
         if (atomic_load_explicit(&w->kill_pending, memory_order_relaxed) &&
             atomic_exchange(&w->kill_pending, 0))
             worker_kills(w);
-        int64_t now = store_ustime();
+        int64_t now = worker_now_us(w, rte_rdtsc());
         if (now - w->last_cron_us >= CRON_PERIOD_US) {
             w->last_cron_us = now;
             worker_cron(w, now / 1000);

@@ -36,9 +36,9 @@ struct worker {
     uint64_t total_error_replies;
     uint64_t commands, net_in, net_out, reads, writes;
     uint64_t client_max_qbuf, client_max_obuf; /* recent maxima (INFO clients) */
-    /* The worker's clock: real time read once per loop iteration, advanced
-     * between reads with the TSC (a command's time costs an rdtsc, not a
-     * clock_gettime). */
+    /* The worker's clock: real time read at most once a millisecond and
+     * advanced between readings with the TSC (a command's time costs an
+     * rdtsc, not a clock_gettime). */
     int64_t iter_us;
     uint64_t iter_tsc;
     double us_per_tsc;
