@@ -4,13 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f build/build.ninja ]; then
-  meson setup build --buildtype=release >/dev/null
+  meson setup build --buildtype=release
 fi
-ninja -C build >/dev/null
+ninja -C build
 if [ "${1:-}" = "--asan" ]; then
   if [ ! -f build-asan/build.ninja ]; then
     meson setup build-asan --buildtype=debug -Db_sanitize=address,undefined \
-      -Db_lundef=false >/dev/null
+      -Db_lundef=false
   fi
-  ninja -C build-asan >/dev/null
+  ninja -C build-asan
 fi
