@@ -7,7 +7,11 @@
  * error, a negative count too; 0 means "all". */
 #include <stdio.h>
 
+#ifdef SS_HAVE_JEMALLOC
 #include <jemalloc/jemalloc.h>
+#else
+#include <malloc.h>
+#endif
 
 #include "cmd.h"
 #include "db.h"
@@ -45,9 +49,13 @@ void cmd_memory_usage(struct cmdctx *c)
 /* Ask jemalloc to return dirty pages of every arena to the system. */
 void cmd_memory_purge(struct cmdctx *c)
 {
+#ifdef SS_HAVE_JEMALLOC
     char name[64];
     snprintf(name, sizeof(name), "arena.%u.purge", (unsigned)MALLCTL_ARENAS_ALL);
     mallctl(name, NULL, NULL, NULL, 0);
+#else
+    malloc_trim(0); /* sanitizer and libc builds */
+#endif
     reply_ok(c->r);
 }
 
