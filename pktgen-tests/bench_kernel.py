@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """bench_kernel.py — Slipstream vs redis-server on loopback, same run.
 
-Starts Debian's redis-server and Slipstream (kernel-socket transport,
-`--workers 1`) side by side with persistence off, each server pinned to the
-same core, and runs redis-benchmark (pinned to another core) against each
-with identical parameters: SET and GET, 50 clients, -P 1 and -P 16. Rounds
-alternate between the servers and the median round is reported. Prints
+Runs Debian's redis-server and Slipstream (kernel-socket transport,
+`--workers 1`) in turn, with persistence off, each server pinned to the
+same core, and redis-benchmark (pinned to another core) against each with
+identical parameters: SET and GET, 50 clients, -P 1 and -P 16. Each round
+starts one server at a time and the rounds alternate; the median round is
+reported. Prints
 throughput and p50/p99 latency for both and Slipstream's ratio.
 
     pktgen-tests/bench_kernel.py [--requests N] [--rounds R] [--bin PATH]
@@ -46,31 +47,35 @@ def main():
         args.server_cpu = args.client_cpu = 0
 
     tmp = tempfile.mkdtemp(prefix='ss-bench-')
-    rport, sport = free_port(), free_port()
-    redis = start(['taskset', '-c', str(args.server_cpu), 'redis-server', '--port', str(rport),
-                   '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp],
-                  rport, tmp)
-    # Slipstream: the worker lcore runs on core 1 (the control thread, which
-    # mostly sleeps, on core 0), i.e. the same single core redis-server uses.
-    ss_cmd = [args.bin, '--port', str(sport), '--bind', '127.0.0.1', '--save', '',
-              '--workers', '1'] + args.extra.split()
-    slip = start(ss_cmd, sport, tmp)
-    results = {}
+    port = free_port()
+    commands = {
+        'redis': ['taskset', '-c', str(args.server_cpu), 'redis-server', '--port', str(port),
+                  '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp],
+        # Slipstream's worker lcore runs on core 1 (its control thread, which
+        # mostly sleeps, on core 0): the same single core redis-server uses.
+        'slipstream': [args.bin, '--port', str(port), '--bind', '127.0.0.1', '--save', '',
+                       '--workers', '1'] + args.extra.split(),
+    }
+    cases = [(t, p) for p in (1, 16) for t in ('set', 'get')]
+    runs = {(t, p, name): [] for t, p in cases for name in commands}
     try:
-        cases = [(t, p) for p in (1, 16) for t in ('set', 'get')]
-        for t, p in cases:
-            runs = {'redis': [], 'slipstream': []}
-            for _ in range(args.rounds):
-                for name, port in (('redis', rport), ('slipstream', sport)):
-                    runs[name].append(bench(port, t, p, args.requests, args.clients,
-                                            args.client_cpu))
-            for name in runs:
-                rs = sorted(runs[name], key=lambda x: x['rps'])
-                results[(t, p, name)] = rs[len(rs) // 2]
+        # One server at a time, alternating each round, so neither one (a
+        # busy-polling worker, say) takes CPU from the other's measurement.
+        for _ in range(args.rounds):
+            for name, cmd in commands.items():
+                srv = start(cmd, port, tmp)
+                try:
+                    for t, p in cases:
+                        runs[(t, p, name)].append(bench(port, t, p, args.requests,
+                                                        args.clients, args.client_cpu))
+                finally:
+                    stop(srv)
     finally:
-        stop(redis)
-        stop(slip)
         shutil.rmtree(tmp, ignore_errors=True)
+    results = {}
+    for key, rs in runs.items():
+        rs = sorted(rs, key=lambda x: x['rps'])
+        results[key] = rs[len(rs) // 2]
 
     ok = True
     print(f'\n{"test":<6}{"-P":>4}  {"server":<11}{"ops/s":>12}{"p50 ms":>9}{"p99 ms":>9}'
