@@ -110,10 +110,12 @@ fi
 
 # The DPDK data plane (root only; skipped with the reason otherwise): the
 # end-to-end, conformance and SYN-flood suite on net_tap and net_af_packet
-# (~2 min), and the integration suite above over net_tap (~1.5 min).
+# (~2 min), and the integration suite above over net_tap and over
+# net_af_packet on a veth pair (~1 min each).
 run_pytest dataplane --dir pktgen-tests SLIPSTREAM_BIN="$root/build/app/slipstream" \
   SS_FAULT_SECONDS=20
 run_pytest release-tap SLIPSTREAM_BIN="$root/build/app/slipstream" SLIPSTREAM_TRANSPORT=tap
+run_pytest release-veth SLIPSTREAM_BIN="$root/build/app/slipstream" SLIPSTREAM_TRANSPORT=veth
 
 stage "done"
 echo "logs: $logdir"
