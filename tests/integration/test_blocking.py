@@ -17,20 +17,12 @@ import pytest
 import redis
 
 from conftest import IS_REDIS
-from util import wait_for
+from util import wait_for, worker_of
 
 
 @pytest.fixture(scope="module")
 def srv(module_server_factory):
     return module_server_factory(**({} if IS_REDIS else {"workers": 2}))
-
-
-def worker_of(c):
-    info = c.execute_command("CLIENT", "INFO").decode()
-    for f in info.split():
-        if f.startswith("worker="):
-            return int(f[7:])
-    return 0
 
 
 class Clients(object):

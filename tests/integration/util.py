@@ -82,3 +82,13 @@ def strip_prose(flat):
         if flat[i] not in PROSE_FIELDS:
             out += [flat[i], flat[i + 1]]
     return out
+
+
+def worker_of(c):
+    """The worker serving redis-py client c (Slipstream's CLIENT INFO
+    worker= field; 0 on a server without it)."""
+    info = c.execute_command("CLIENT", "INFO").decode()
+    for f in info.split():
+        if f.startswith("worker="):
+            return int(f[7:])
+    return 0
