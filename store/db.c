@@ -191,6 +191,14 @@ struct kentry *db_set(struct cmdctx *c, int db, const struct sarg *key, struct s
     return e;
 }
 
+void db_removed_from(struct cmdctx *c, int db, struct kentry *e, bool empty)
+{
+    if (empty)
+        db_delete_entry(c, db, e);
+    else
+        db_written(c, db, e);
+}
+
 void db_delete_entry(struct cmdctx *c, int db, struct kentry *e)
 {
     struct kdb *k = &c->ks->shards[e->shard].db[db];

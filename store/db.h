@@ -48,6 +48,10 @@ void db_delete_entry(struct cmdctx *c, int db, struct kentry *e);
 
 /* TTLs: when_ms absolute; -1 removes. */
 void db_set_expire(struct cmdctx *c, int db, struct kentry *e, int64_t when_ms);
+/* After elements were removed from the collection in e: Redis never keeps
+ * an empty collection, so the key goes when `empty`; otherwise the change
+ * is recorded as by db_written(). */
+void db_removed_from(struct cmdctx *c, int db, struct kentry *e, bool empty);
 /* Post-write hook: counts the change (call after modifying e->val in place). */
 void db_written(struct cmdctx *c, int db, struct kentry *e);
 /* Pre-write hook (normally called for you by db_lookup_write). */

@@ -567,10 +567,7 @@ void cmd_hdel(struct cmdctx *c)
         if (hash_len(o) == 0) break;
     }
     if (deleted) {
-        if (hash_len(o) == 0)
-            db_delete_entry(c, c->db, e);
-        else
-            db_written(c, c->db, e);
+        db_removed_from(c, c->db, e, hash_len(o) == 0);
     }
     reply_int(c->r, deleted);
 }

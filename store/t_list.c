@@ -142,10 +142,7 @@ static void reply_val(struct reply *r, const struct ql_val *v)
 /* After elements were removed: delete the key when the list is empty. */
 static void removed(struct cmdctx *c, struct kentry *e)
 {
-    if (ql_count(QL(e)) == 0)
-        db_delete_entry(c, c->db, e);
-    else
-        db_written(c, c->db, e);
+    db_removed_from(c, c->db, e, ql_count(QL(e)) == 0);
 }
 
 /* LEFT|RIGHT (Redis's getListPositionFromObjectOrReply). */

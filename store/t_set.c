@@ -349,10 +349,7 @@ void cmd_srem(struct cmdctx *c)
         if (set_len(o) == 0) break;
     }
     if (removed) {
-        if (set_len(o) == 0)
-            db_delete_entry(c, c->db, e);
-        else
-            db_written(c, c->db, e);
+        db_removed_from(c, c->db, e, set_len(o) == 0);
     }
     reply_int(c->r, removed);
 }
@@ -534,10 +531,7 @@ void cmd_spop(struct cmdctx *c)
             free(n);
             dict_maybe_shrink(SD(o));
         }
-        if (set_len(o) == 0)
-            db_delete_entry(c, c->db, e);
-        else
-            db_written(c, c->db, e);
+        db_removed_from(c, c->db, e, set_len(o) == 0);
         return;
     }
     if (count == 0) {

@@ -958,10 +958,7 @@ void cmd_zrem(struct cmdctx *c)
         if (zset_obj_len(o) == 0) break;
     }
     if (deleted) {
-        if (zset_obj_len(o) == 0)
-            db_delete_entry(c, c->db, e);
-        else
-            db_written(c, c->db, e);
+        db_removed_from(c, c->db, e, zset_obj_len(o) == 0);
     }
     reply_int(c->r, deleted);
 }
@@ -1186,10 +1183,7 @@ static void zremrange_generic(struct cmdctx *c, int type)
         }
         dict_maybe_shrink(&ZS(o)->d);
     }
-    if (zset_obj_len(o) == 0)
-        db_delete_entry(c, c->db, e);
-    else
-        db_written(c, c->db, e);
+    db_removed_from(c, c->db, e, zset_obj_len(o) == 0);
     reply_int(c->r, n);
 }
 
@@ -1249,10 +1243,7 @@ long zset_pop(struct cmdctx *c, const struct sarg *key, enum zset_where where, l
         }
     }
     if (o->enc == ENC_SKIPLIST) dict_maybe_shrink(&ZS(o)->d);
-    if (zset_obj_len(o) == 0)
-        db_delete_entry(c, c->db, e);
-    else
-        db_written(c, c->db, e);
+    db_removed_from(c, c->db, e, zset_obj_len(o) == 0);
     return n;
 }
 
