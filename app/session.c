@@ -205,14 +205,14 @@ static bool paused_for(const struct session *s)
     return store_mstime() < atomic_load(&srv.pause_end_ms);
 }
 
-void session_process(struct session *s)
+/* Parse and run the commands in buf from parser.pos on; stops at the first
+ * incomplete one (or when the session must stop reading). */
+static void process_buf(struct session *s, const char *buf, size_t len)
 {
-    struct worker *w = s->w;
-    s->flags |= SF_IN_HANDLER;
     while (!(s->flags & (SF_CLOSE_AFTER_REPLY | SF_CLOSE_ASAP | SF_BLOCKED))) {
         size_t start = s->parser.pos;
         s->parser.max_bulk = cfg.proto_max_bulk_len; /* CONFIG SET applies at once */
-        int rc = resp_parse(&s->parser, s->qbuf, s->qlen);
+        int rc = resp_parse(&s->parser, buf, len);
         if (rc == RESP_NEED_MORE) break;
         if (rc == RESP_ERROR) {
             protocol_error(s);
@@ -237,6 +237,13 @@ void session_process(struct session *s)
             break;
         }
     }
+}
+
+void session_process(struct session *s)
+{
+    struct worker *w = s->w;
+    s->flags |= SF_IN_HANDLER;
+    process_buf(s, s->qbuf, s->qlen);
     s->flags &= ~SF_IN_HANDLER;
     /* drop consumed bytes */
     if (s->parser.pos) {
@@ -266,11 +273,65 @@ static bool qbuf_reserve(struct session *s, size_t want)
     return true;
 }
 
+/* After a batch of input ran: false when the session is gone or must stop
+ * reading for now. */
+static bool after_input(struct session *s)
+{
+    if (s->flags & SF_CLOSE_ASAP) {
+        session_close(s);
+        return false;
+    }
+    if (!session_flush(s)) return false;
+    if (s->flags & SF_PAUSED) {
+        s->conn->ops->pause_read(s->conn, true);
+        return false;
+    }
+    return true;
+}
+
+/* The transport shows received bytes in place (the data plane's segments):
+ * run the complete commands straight from them, so a value is copied once,
+ * into the store; only an incomplete tail moves into the query buffer.
+ * Returns false when the session is gone or must stop reading. */
+static bool read_in_place(struct session *s)
+{
+    struct worker *w = s->w;
+    const struct conn_ops *ops = s->conn->ops;
+    while (s->qlen == 0) {
+        size_t len;
+        const char *p = ops->peek(s->conn, &len);
+        if (p == NULL) return true; /* recv() tells end of stream from none */
+        w->net_in += (uint64_t)len;
+        w->reads++;
+        s->last_ms = worker_now_us(w, rte_rdtsc()) / 1000;
+        s->flags |= SF_IN_HANDLER;
+        process_buf(s, p, len);
+        s->flags &= ~SF_IN_HANDLER;
+        size_t used = s->parser.pos, rest = len - used;
+        if (rest > 0) {
+            if (!qbuf_reserve(s, rest)) {
+                session_close(s);
+                return false;
+            }
+            memcpy(s->qbuf, p + used, rest);
+            s->qlen = rest;
+            if (s->qlen > s->qpeak) s->qpeak = s->qlen;
+            if (s->qlen > w->client_max_qbuf) w->client_max_qbuf = s->qlen;
+        }
+        resp_consumed(&s->parser, used);
+        ops->consume(s->conn, len);
+        if (s->out.chunks_mem > w->client_max_obuf) w->client_max_obuf = s->out.chunks_mem;
+        if (!after_input(s)) return false;
+    }
+    return true;
+}
+
 static void on_readable(void *sess)
 {
     struct session *s = sess;
     struct worker *w = s->w;
     if (s->flags & SF_PAUSED) return;
+    if (s->conn->ops->peek != NULL && !read_in_place(s)) return;
     for (int round = 0; round < 4; round++) {
         /* a big argument in flight: read straight to its full size */
         size_t want = resp_want(&s->parser);
@@ -297,15 +358,7 @@ static void on_readable(void *sess)
             return;
         }
         session_process(s);
-        if (s->flags & SF_CLOSE_ASAP) {
-            session_close(s);
-            return;
-        }
-        if (!session_flush(s)) return;
-        if (s->flags & SF_PAUSED) {
-            s->conn->ops->pause_read(s->conn, true);
-            return;
-        }
+        if (!after_input(s)) return;
         if ((size_t)n < chunk) break; /* drained the socket */
     }
 }

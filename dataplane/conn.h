@@ -10,7 +10,10 @@
  *   on_accept()   -> the app returns its session (or NULL: the transport
  *                    closes the connection at once)
  *   on_readable() -> the app calls ops->recv() until it returns -EAGAIN;
- *                    recv() returning 0 means the peer half-closed (FIN)
+ *                    recv() returning 0 means the peer half-closed (FIN).
+ *                    A transport that keeps received bytes where they
+ *                    arrived also offers peek()/consume(): the app reads
+ *                    them in place and copies only what it keeps
  *   on_writable() -> send space freed after a short send, when asked for
  *                    with ops->want_write(c, true)
  *   ops->close()  -> the app is done; the transport sends what is queued,
@@ -36,6 +39,14 @@ struct conn_ops {
     /* Copy up to len received bytes into buf. Returns the count (> 0), 0 at
      * end of stream, -EAGAIN when nothing is available, or -errno. */
     ssize_t (*recv)(struct conn *c, void *buf, size_t len);
+    /* Optional (NULL when the transport has no such bytes to show). The next
+     * contiguous run of received bytes, in place (the data plane: the
+     * received segment itself), or NULL with *len = 0 when none is queued
+     * (then recv() tells end of stream from -EAGAIN). The bytes stay valid
+     * until consume() or the next call into the transport. */
+    const void *(*peek)(struct conn *c, size_t *len);
+    /* Drop the first len received bytes (after peek). */
+    void (*consume)(struct conn *c, size_t len);
     /* Queue bytes for transmission. Returns the count accepted (possibly
      * less than offered when the send window/buffer is full), -EAGAIN when
      * none fit, or -errno when the connection is dead. Bytes leave in the

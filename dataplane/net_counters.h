@@ -89,6 +89,8 @@
     X(TCP, time_wait_entered, "connections entering TIME-WAIT")                             \
     X(TCP, time_wait_reused, "TIME-WAIT tuples reused by a new SYN (RFC 6191)")             \
     X(TCP, time_wait_recycled, "TIME-WAIT entries recycled for lack of TCBs")               \
+    X(TCP, rx_in_place, "in-order segments the application read in place (no copy)")        \
+    X(TCP, rx_buffered, "in-order segments copied into the receive buffer")                 \
     X(TCP, window_updates, "window updates sent after the application read")                \
     X(TCP, drop_tcp_short, "TCP header truncated or data offset invalid")                   \
     X(TCP, drop_tcp_cksum, "TCP checksum wrong")                                            \

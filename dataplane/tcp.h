@@ -73,9 +73,11 @@ const char *tcp_state_name(int state);
 #define TCP_PERSIST_MIN_US   200000
 #define TCP_PERSIST_MAX_US   60000000
 #define TCP_KEEPALIVE_PROBES 3
-#define TCP_CHALLENGE_MAX    10                /* challenge ACKs per connection per second */
-#define TCP_OOO_MAX          16                /* out-of-order intervals per connection */
-#define TCP_IW_SEGS          10                /* RFC 6928 */
+#define TCP_CHALLENGE_MAX    10   /* challenge ACKs per connection per second */
+#define TCP_OOO_MAX          16   /* out-of-order intervals per connection */
+#define TCP_IW_SEGS          10   /* RFC 6928 */
+#define TCP_RQ_MAX           4    /* in-order segments held in place per connection */
+#define TCP_RQ_WORKER_MAX    2048 /* ... and per worker, so the mbuf pool never runs dry */
 #define TCP_COOKIE_SLOT_US   (64ull * 1000000) /* SYN cookie time counter step */
 
 /* The 16-byte flow key, laid out as the packet carries it (network order). */
@@ -93,6 +95,15 @@ struct tcp_key {
 struct tcp_buf {
     uint8_t *data;
     uint32_t cap, head, len;
+};
+
+/* An in-order segment kept in its mbuf until the application reads it: the
+ * RESP parser reads straight from it (conn_ops.peek) and nothing is copied
+ * on the way to the store. */
+struct tcp_rq {
+    struct rte_mbuf *m;
+    const uint8_t *p; /* unread payload */
+    uint32_t len;
 };
 
 struct tcp_ooo {
@@ -150,6 +161,11 @@ struct tcb {
     uint64_t last_rcv_us;        /* keepalive idle reference */
     uint32_t chal_sec, chal_cnt; /* RFC 5961 §7 per-connection limit */
     struct tcp_buf snd, rcv;
+    /* Received, unread bytes are either held segments (rq, in order, while
+     * rcv is empty and nothing is out of order) or in rcv; never both. */
+    struct tcp_rq rq[TCP_RQ_MAX];
+    uint8_t rq_head, rq_n;
+    uint32_t rq_bytes;
     struct tcp_ooo ooo[TCP_OOO_MAX];
     TAILQ_ENTRY(tcb) timer_link;
     TAILQ_ENTRY(tcb) out_link; /* dirty list: output at flush */
@@ -171,6 +187,7 @@ struct tcp_worker {
     struct tcb *tcbs; /* array of nif->tcbs_per_worker */
     struct tcb *free_list;
     uint32_t ntcb, nused, nsynrcvd, ntimewait, nestab;
+    uint32_t rq_held; /* segments held in place over all TCBs */
     struct tcb_list out_list, rd_list, tw_list;
     struct tcb_list wheel[TCP_WHEEL_SLOTS];
     uint64_t wheel_ms; /* last tick processed */
@@ -199,6 +216,19 @@ void tcp_buf_write_at(struct tcp_buf *b, uint32_t off, const uint8_t *src, uint3
 void tcp_buf_read_at(const struct tcp_buf *b, uint32_t off, uint8_t *dst, uint32_t len);
 void tcp_buf_consume(struct tcp_buf *b, uint32_t len);
 void tcp_buf_free(struct tcp_buf *b);
+/* Unread received bytes, held segments and buffer alike. */
+static inline uint32_t tcp_rcv_queued(const struct tcb *t)
+{
+    return t->rcv.len + t->rq_bytes;
+}
+/* Keep an in-order segment's payload in place (takes a reference on m);
+ * false when it cannot (chained mbuf, limits, bytes already buffered). */
+bool tcp_rq_hold(struct net_worker *w, struct tcb *t, struct rte_mbuf *m, uint32_t off,
+                 uint32_t len);
+/* Move the held segments' bytes into rcv (before anything is buffered
+ * behind them); -errno when rcv cannot grow. */
+int tcp_rq_spill(struct net_worker *w, struct tcb *t);
+void tcp_rq_free(struct net_worker *w, struct tcb *t);
 
 /* tcp_in.c: m->data_off at the TCP header; ip gives addresses and length. */
 void tcp_input(struct net_worker *w, struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,

@@ -70,7 +70,8 @@ void tcp_rtt_sample(struct tcb *t, uint32_t r)
 
 uint32_t tcp_rcv_space(const struct net_worker *w, const struct tcb *t)
 {
-    return tcp_buf_space(&t->rcv, w->nif->rcvbuf_max);
+    uint32_t max = w->nif->rcvbuf_max, queued = tcp_rcv_queued(t);
+    return queued >= max ? 0 : max - queued;
 }
 
 static uint16_t our_mss(const struct net_worker *w)
@@ -279,20 +280,31 @@ static void tcp_data(struct net_worker *w, struct tcb *t, struct rte_mbuf *m, ui
                      uint32_t off, uint32_t len, bool fin)
 {
     uint32_t max = w->nif->rcvbuf_max;
+    bool in_place = false;
+    if (seq == t->rcv_nxt && len > 0 && t->rq_bytes + len <= max)
+        in_place = tcp_rq_hold(w, t, m, off, len);
+    if (!in_place && len > 0 && t->rq_n > 0 && tcp_rq_spill(w, t) != 0) {
+        /* the held bytes cannot move into the buffer: keep them, drop this */
+        NET_ADD(w, drop_tcp_rcvbuf, len);
+        return;
+    }
     uint32_t boff = t->rcv.len + (seq - t->rcv_nxt); /* offset in the buffer */
-    if (boff + len > max) {
+    if (!in_place && boff + len > max) {
         uint32_t keep = boff < max ? max - boff : 0;
         NET_ADD(w, drop_tcp_rcvbuf, len - keep);
         len = keep;
         fin = false;
     }
-    if (len > 0 && tcp_buf_reserve(&t->rcv, boff + len, max) != 0) {
+    if (!in_place && len > 0 && tcp_buf_reserve(&t->rcv, boff + len, max) != 0) {
         NET_ADD(w, drop_tcp_rcvbuf, len);
         len = 0;
         fin = false;
     }
     if (seq == t->rcv_nxt) {
-        if (len > 0) {
+        if (in_place) {
+            NET_INC(w, rx_in_place);
+        } else if (len > 0) {
+            NET_INC(w, rx_buffered);
             uint8_t tmp[2048];
             for (uint32_t done = 0; done < len;) {
                 uint32_t n = NET_MIN(len - done, (uint32_t)sizeof(tmp));
@@ -302,7 +314,7 @@ static void tcp_data(struct net_worker *w, struct tcb *t, struct rte_mbuf *m, ui
             }
         }
         t->rcv_nxt += len;
-        t->rcv.len += len;
+        if (!in_place) t->rcv.len += len;
         bool filled = false;
         while (t->nooo > 0 && SEQ_LEQ(t->ooo[0].start, t->rcv_nxt)) {
             if (SEQ_GT(t->ooo[0].end, t->rcv_nxt)) {

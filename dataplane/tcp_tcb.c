@@ -179,6 +179,7 @@ void tcp_tcb_free(struct net_worker *w, struct tcb *t)
     if (t->on_rd) TAILQ_REMOVE(&tw->rd_list, t, rd_link);
     tcp_buf_free(&t->snd);
     tcp_buf_free(&t->rcv);
+    tcp_rq_free(w, t);
     t->in_use = 0;
     t->on_out = t->on_rd = 0;
     t->free_next = tw->free_list;
@@ -230,7 +231,8 @@ void tcp_deliver_events(struct net_worker *w)
         bool rd = t->ev_read, wr = t->ev_write;
         t->ev_read = t->ev_write = 0;
         if (h == NULL || (t->flags & TCBF_APP_CLOSED)) continue;
-        if (rd && !(t->flags & TCBF_PAUSED) && (t->rcv.len > 0 || (t->flags & TCBF_FIN_RCVD)))
+        if (rd && !(t->flags & TCBF_PAUSED) &&
+            (tcp_rcv_queued(t) > 0 || (t->flags & TCBF_FIN_RCVD)))
             h->on_readable(t->conn.session);
         if (wr && (t->flags & (TCBF_WANT_WRITE | TCBF_APP_CLOSED)) == TCBF_WANT_WRITE &&
             h->on_writable != NULL)
@@ -298,22 +300,74 @@ void tcp_buf_free(struct tcp_buf *b)
 
 /* ---- conn_ops ---------------------------------------------------------- */
 
-static ssize_t tcp_conn_recv(struct conn *c, void *buf, size_t len)
+/* ---- held segments ----------------------------------------------------- */
+
+bool tcp_rq_hold(struct net_worker *w, struct tcb *t, struct rte_mbuf *m, uint32_t off,
+                 uint32_t len)
 {
-    struct tcb *t = (struct tcb *)c;
-    struct net_worker *w = t->w;
-    if (t->rcv.len == 0) {
-        if (t->flags & TCBF_FIN_RCVD) return 0;
-        return -EAGAIN;
+    if (t->rcv.len > 0 || t->nooo > 0 || t->rq_n == TCP_RQ_MAX || m->nb_segs != 1 ||
+        w->tcp->rq_held >= TCP_RQ_WORKER_MAX || off + len > rte_pktmbuf_data_len(m))
+        return false;
+    rte_mbuf_refcnt_update(m, 1);
+    struct tcp_rq *q = &t->rq[(t->rq_head + t->rq_n) % TCP_RQ_MAX];
+    q->m = m;
+    q->p = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+    q->len = len;
+    t->rq_n++;
+    t->rq_bytes += len;
+    w->tcp->rq_held++;
+    return true;
+}
+
+/* Release the first n unread bytes of the held segments. */
+static void rq_consume(struct net_worker *w, struct tcb *t, uint32_t n)
+{
+    while (n > 0 && t->rq_n > 0) {
+        struct tcp_rq *q = &t->rq[t->rq_head];
+        uint32_t k = NET_MIN(n, q->len);
+        q->p += k;
+        q->len -= k;
+        t->rq_bytes -= k;
+        n -= k;
+        if (q->len == 0) {
+            rte_pktmbuf_free(q->m);
+            q->m = NULL;
+            t->rq_head = (uint8_t)((t->rq_head + 1) % TCP_RQ_MAX);
+            t->rq_n--;
+            w->tcp->rq_held--;
+        }
     }
-    uint32_t n = (uint32_t)NET_MIN(len, (size_t)t->rcv.len);
-    uint32_t before = tcp_rcv_space(w, t);
-    tcp_buf_read_at(&t->rcv, 0, buf, n);
-    tcp_buf_consume(&t->rcv, n);
-    /* RFC 9293 §3.8.6.2.2 / RFC 1122 §4.2.3.3: send a window update only
-     * when the peer is (nearly) blocked by the window it knows and the read
-     * reopened at least min(rcvbuf/2, MSS); otherwise the next ACK carries
-     * the new window anyway. */
+}
+
+int tcp_rq_spill(struct net_worker *w, struct tcb *t)
+{
+    if (t->rq_n == 0) return 0;
+    int rc = tcp_buf_reserve(&t->rcv, t->rcv.len + t->rq_bytes, w->nif->rcvbuf_max);
+    if (rc != 0) return rc;
+    while (t->rq_n > 0) {
+        struct tcp_rq *q = &t->rq[t->rq_head];
+        uint32_t len = q->len;
+        tcp_buf_write_at(&t->rcv, t->rcv.len, q->p, len);
+        t->rcv.len += len;
+        rq_consume(w, t, len);
+    }
+    return 0;
+}
+
+void tcp_rq_free(struct net_worker *w, struct tcb *t)
+{
+    rq_consume(w, t, t->rq_bytes);
+    t->rq_head = 0;
+}
+
+/* ---- conn_ops ---------------------------------------------------------- */
+
+/* The application read: RFC 9293 §3.8.6.2.2 / RFC 1122 §4.2.3.3 receiver
+ * SWS avoidance. Send a window update only when the peer is (nearly)
+ * blocked by the window it knows and the read reopened at least
+ * min(rcvbuf/2, MSS); otherwise the next ACK carries the new window. */
+static void rcv_read(struct net_worker *w, struct tcb *t)
+{
     uint32_t after = tcp_rcv_space(w, t);
     uint32_t known = SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
     uint32_t max = w->nif->rcvbuf_max;
@@ -324,7 +378,61 @@ static ssize_t tcp_conn_recv(struct conn *c, void *buf, size_t len)
         NET_INC(w, window_updates);
         tcp_mark_output(w, t);
     }
-    (void)before;
+}
+
+static const void *tcp_conn_peek(struct conn *c, size_t *len)
+{
+    struct tcb *t = (struct tcb *)c;
+    if (t->rq_n > 0) {
+        *len = t->rq[t->rq_head].len;
+        return t->rq[t->rq_head].p;
+    }
+    if (t->rcv.len == 0) {
+        *len = 0;
+        return NULL;
+    }
+    /* buffered bytes: the contiguous run from the ring's head */
+    *len = NET_MIN(t->rcv.len, t->rcv.cap - t->rcv.head);
+    return t->rcv.data + t->rcv.head;
+}
+
+static void tcp_conn_consume(struct conn *c, size_t len)
+{
+    struct tcb *t = (struct tcb *)c;
+    struct net_worker *w = t->w;
+    uint32_t n = (uint32_t)NET_MIN(len, (size_t)tcp_rcv_queued(t));
+    if (n == 0) return;
+    if (t->rq_n > 0)
+        rq_consume(w, t, n);
+    else
+        tcp_buf_consume(&t->rcv, n);
+    rcv_read(w, t);
+}
+
+static ssize_t tcp_conn_recv(struct conn *c, void *buf, size_t len)
+{
+    struct tcb *t = (struct tcb *)c;
+    struct net_worker *w = t->w;
+    uint32_t queued = tcp_rcv_queued(t);
+    if (queued == 0) {
+        if (t->flags & TCBF_FIN_RCVD) return 0;
+        return -EAGAIN;
+    }
+    uint32_t n = (uint32_t)NET_MIN(len, (size_t)queued);
+    if (t->rq_n > 0) {
+        uint8_t *dst = buf;
+        for (uint32_t done = 0; done < n;) {
+            const struct tcp_rq *q = &t->rq[t->rq_head];
+            uint32_t k = NET_MIN(n - done, q->len);
+            memcpy(dst + done, q->p, k);
+            rq_consume(w, t, k);
+            done += k;
+        }
+    } else {
+        tcp_buf_read_at(&t->rcv, 0, buf, n);
+        tcp_buf_consume(&t->rcv, n);
+    }
+    rcv_read(w, t);
     return n;
 }
 
@@ -361,7 +469,7 @@ static void tcp_conn_close(struct conn *c)
     t->conn.session = NULL;
     /* RFC 2525 §2.17 (and Linux): closing with unread data aborts. The RST
      * and the free happen at flush, outside the application's callback. */
-    if (t->rcv.len > 0) {
+    if (tcp_rcv_queued(t) > 0) {
         NET_INC(w, aborts);
         t->abort = 1;
         tcp_mark_output(w, t);
@@ -400,12 +508,15 @@ static void tcp_conn_pause_read(struct conn *c, bool on)
         t->flags |= TCBF_PAUSED;
     } else {
         t->flags &= ~(uint32_t)TCBF_PAUSED;
-        if (t->rcv.len > 0 || (t->flags & TCBF_FIN_RCVD)) tcp_mark_event(t->w, t, true, false);
+        if (tcp_rcv_queued(t) > 0 || (t->flags & TCBF_FIN_RCVD))
+            tcp_mark_event(t->w, t, true, false);
     }
 }
 
 const struct conn_ops tcp_conn_ops = {
     .recv = tcp_conn_recv,
+    .peek = tcp_conn_peek,
+    .consume = tcp_conn_consume,
     .send = tcp_conn_send,
     .close = tcp_conn_close,
     .want_write = tcp_conn_want_write,

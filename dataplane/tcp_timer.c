@@ -67,6 +67,7 @@ void tcp_enter_time_wait(struct net_worker *w, struct tcb *t)
     /* A TIME-WAIT TCB keeps only what it needs to re-ACK a FIN. */
     tcp_buf_free(&t->snd);
     tcp_buf_free(&t->rcv);
+    tcp_rq_free(w, t);
     t->nooo = 0;
     tcp_timer_update(w, t);
 }

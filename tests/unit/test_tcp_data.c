@@ -155,7 +155,7 @@ static void test_zero_window_receive(void)
     uint32_t s = h->snd_nxt;
     for (int i = 0; i < 9; i++)
         th_seg(h, TCP_F_ACK, s + 1000u * (uint32_t)i, h->iss + 1, 512, buf, 1000);
-    CHECK_EQ(t->rcv.len, 8192);
+    CHECK_EQ(tcp_rcv_queued(t), 8192);
     CHECK_EQ(t->rcv_nxt, s + 8192);
     th_advance(h, 50000);
     struct th_pkt p;
@@ -172,7 +172,7 @@ static void test_zero_window_receive(void)
     CHECK(th_next(h, &p));
     CHECK_EQ(p.ack, s + 8192);
     CHECK_EQ(p.win, 0);
-    CHECK_EQ(t->rcv.len, 8192);
+    CHECK_EQ(tcp_rcv_queued(t), 8192);
     /* read 4 KiB: window update sent at once */
     uint8_t out[4096];
     CHECK_EQ(h->conn->ops->recv(h->conn, out, sizeof(out)), 4096);
@@ -219,6 +219,133 @@ static void test_pause_read(void)
     th_teardown(h);
 }
 
+/* In-order segments stay in their mbufs: peek() shows the payload in place
+ * (inside the received frame), consume() returns the mbuf to the pool, and
+ * the window counts the held bytes. */
+static void test_in_place_receive(void)
+{
+    struct th *h = th_setup();
+    h->no_read = true;
+    struct tcb *t = th_establish(h, 65535, 1460, 7);
+    uint32_t s = h->snd_nxt;
+    unsigned free0 = rte_mempool_avail_count(h->pool);
+    th_seg(h, TCP_F_ACK, s, h->iss + 1, 512, "*1\r\n$4\r\nPING\r\n", 14);
+    th_seg(h, TCP_F_ACK, s + 14, h->iss + 1, 512, "abc", 3);
+    CHECK_EQ(h->w->ctr[NET_CTR_rx_in_place], 2);
+    CHECK_EQ(h->w->ctr[NET_CTR_rx_buffered], 0);
+    CHECK_EQ(t->rq_n, 2);
+    CHECK_EQ(t->rcv.len, 0);
+    CHECK_EQ(tcp_rcv_queued(t), 17);
+    CHECK_EQ(rte_mempool_avail_count(h->pool), free0 - 2);
+    CHECK_EQ(tcp_rcv_space(h->w, t), h->nif.rcvbuf_max - 17);
+    size_t len = 0;
+    const uint8_t *p = h->conn->ops->peek(h->conn, &len);
+    CHECK(p != NULL);
+    CHECK_EQ(len, 14);
+    CHECK(p != NULL && memcmp(p, "*1\r\n$4\r\nPING\r\n", 14) == 0);
+    /* the bytes are the frame's own: the mbuf holds them */
+    const struct rte_mbuf *m = t->rq[t->rq_head].m;
+    CHECK(p >= rte_pktmbuf_mtod(m, const uint8_t *) &&
+          p + len <= rte_pktmbuf_mtod(m, const uint8_t *) + rte_pktmbuf_data_len(m));
+    h->conn->ops->consume(h->conn, 8); /* part of a segment */
+    p = h->conn->ops->peek(h->conn, &len);
+    CHECK_EQ(len, 6);
+    CHECK(p != NULL && memcmp(p, "PING\r\n", 6) == 0);
+    CHECK_EQ(rte_mempool_avail_count(h->pool), free0 - 2);
+    h->conn->ops->consume(h->conn, 7); /* crosses into the second segment */
+    CHECK_EQ(rte_mempool_avail_count(h->pool), free0 - 1);
+    p = h->conn->ops->peek(h->conn, &len);
+    CHECK_EQ(len, 2);
+    CHECK(p != NULL && memcmp(p, "bc", 2) == 0);
+    uint8_t out[8];
+    CHECK_EQ(h->conn->ops->recv(h->conn, out, sizeof(out)), 2);
+    CHECK(memcmp(out, "bc", 2) == 0);
+    CHECK_EQ(rte_mempool_avail_count(h->pool), free0);
+    CHECK(h->conn->ops->peek(h->conn, &len) == NULL);
+    CHECK_EQ(len, 0);
+    CHECK_EQ(h->conn->ops->recv(h->conn, out, sizeof(out)), -EAGAIN);
+    th_teardown(h);
+}
+
+/* Past TCP_RQ_MAX held segments (the application not reading), the held
+ * bytes move into the buffer, in order, and so does everything after. */
+static void test_in_place_limit_spills(void)
+{
+    struct th *h = th_setup();
+    h->no_read = true;
+    struct tcb *t = th_establish(h, 65535, 1460, 7);
+    uint32_t s = h->snd_nxt;
+    unsigned free0 = rte_mempool_avail_count(h->pool);
+    char seg[2] = "a";
+    for (int i = 0; i < TCP_RQ_MAX + 2; i++) {
+        seg[0] = (char)('a' + i);
+        th_seg(h, TCP_F_ACK, s + (uint32_t)i, h->iss + 1, 512, seg, 1);
+    }
+    CHECK_EQ(h->w->ctr[NET_CTR_rx_in_place], TCP_RQ_MAX);
+    CHECK_EQ(h->w->ctr[NET_CTR_rx_buffered], 2);
+    CHECK_EQ(t->rq_n, 0);
+    CHECK_EQ(t->rcv.len, TCP_RQ_MAX + 2);
+    CHECK_EQ(rte_mempool_avail_count(h->pool), free0);
+    uint8_t out[16];
+    CHECK_EQ(h->conn->ops->recv(h->conn, out, sizeof(out)), TCP_RQ_MAX + 2);
+    CHECK(memcmp(out, "abcdef", TCP_RQ_MAX + 2) == 0);
+    /* with the buffer empty again, the next segment is held again */
+    th_seg(h, TCP_F_ACK, s + TCP_RQ_MAX + 2, h->iss + 1, 512, "z", 1);
+    CHECK_EQ(t->rq_n, 1);
+    th_teardown(h);
+}
+
+/* A hole behind held segments: they move into the buffer first, the
+ * out-of-order bytes land at their offset, and the filled hole delivers all
+ * in order. */
+static void test_in_place_then_out_of_order(void)
+{
+    struct th *h = th_setup();
+    h->no_read = true;
+    struct tcb *t = th_establish(h, 65535, 1460, 7);
+    uint32_t s = h->snd_nxt;
+    th_seg(h, TCP_F_ACK, s, h->iss + 1, 512, "ABCDE", 5);
+    CHECK_EQ(t->rq_n, 1);
+    th_seg(h, TCP_F_ACK, s + 10, h->iss + 1, 512, "KLMNO", 5);
+    CHECK_EQ(t->rq_n, 0);
+    CHECK_EQ(t->nooo, 1);
+    th_seg(h, TCP_F_ACK, s + 5, h->iss + 1, 512, "FGHIJ", 5);
+    CHECK_EQ(t->nooo, 0);
+    CHECK_EQ(tcp_rcv_queued(t), 15);
+    uint8_t out[32];
+    CHECK_EQ(h->conn->ops->recv(h->conn, out, sizeof(out)), 15);
+    CHECK(memcmp(out, "ABCDEFGHIJKLMNO", 15) == 0);
+    th_teardown(h);
+}
+
+/* A connection that ends with segments still held (reset by the peer,
+ * closed by the application) returns their mbufs: th_teardown checks. */
+static void test_in_place_freed_with_tcb(void)
+{
+    struct th *h = th_setup();
+    h->no_read = true;
+    struct tcb *t = th_establish(h, 65535, 1460, 7);
+    uint32_t s = h->snd_nxt;
+    th_seg(h, TCP_F_ACK, s, h->iss + 1, 512, "abc", 3);
+    th_seg(h, TCP_F_ACK, s + 3, h->iss + 1, 512, "def", 3);
+    CHECK_EQ(t->rq_n, 2);
+    CHECK_EQ(h->w->tcp->rq_held, 2);
+    th_seg(h, TCP_F_RST, s + 6, 0, 0, NULL, 0);
+    CHECK_EQ(h->w->tcp->rq_held, 0);
+    th_teardown(h);
+
+    h = th_setup();
+    h->no_read = true;
+    t = th_establish(h, 65535, 1460, 7);
+    s = h->snd_nxt;
+    th_seg(h, TCP_F_ACK, s, h->iss + 1, 512, "abc", 3);
+    CHECK_EQ(t->rq_n, 1);
+    h->conn->ops->close(h->conn); /* unread data: abort (RST) */
+    net_flush(h->w);
+    CHECK_EQ(h->w->tcp->rq_held, 0);
+    th_teardown(h);
+}
+
 int main(void)
 {
     test_reply_piggybacks_ack();
@@ -231,6 +358,10 @@ int main(void)
     test_zero_window_receive();
     test_receiver_sws();
     test_pause_read();
+    test_in_place_receive();
+    test_in_place_limit_spills();
+    test_in_place_then_out_of_order();
+    test_in_place_freed_with_tcb();
     if (th_failures) {
         fprintf(stderr, "test_tcp_data: %d failures\n", th_failures);
         return 1;
