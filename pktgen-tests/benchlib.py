@@ -1,8 +1,10 @@
 """benchlib.py — what the benchmark scripts share: ports, starting and
-stopping servers by PID, and redis-benchmark's CSV output."""
+stopping servers by PID, redis-benchmark's CSV output, and running ssgen
+(pktgen-tests/ssgen.c, the DPDK load generator) from a network namespace."""
 import csv
 import io
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -75,3 +77,51 @@ def run_benchmark(port, args, pipeline, requests, clients, client_cpu, keyspace=
     if not rows:
         raise RuntimeError(f'no output from {" ".join(cmd)}')
     return rows[0]
+
+
+def default_ssgen():
+    """The ssgen binary: $SSGEN_BIN, else pktgen-tests/ssgen in the build tree
+    of $SLIPSTREAM_BIN, else build/pktgen-tests/ssgen."""
+    if os.environ.get('SSGEN_BIN'):
+        return os.environ['SSGEN_BIN']
+    srv = os.environ.get('SLIPSTREAM_BIN')
+    if srv:
+        tree = os.path.dirname(os.path.dirname(os.path.abspath(srv)))
+        cand = os.path.join(tree, 'pktgen-tests', 'ssgen')
+        if os.path.exists(cand):
+            return cand
+    return os.path.join(ROOT, 'build', 'pktgen-tests', 'ssgen')
+
+
+def run_ssgen(ns, iface, server, port, test, clients, requests, pipeline=1, keyspace=100000,
+              size=16, core=0, ip='198.18.0.3', timeout=60, binary=None):
+    """One ssgen run in network namespace `ns`, on net_af_packet over `iface`
+    (qdisc_bypass=1), pinned to `core` (taskset and EAL -l), as `ip` (an
+    address the kernel does not own there). Its CSV row as a dict of floats
+    (rps, *_latency_ms) plus 'pid'; RuntimeError with ssgen's message when it
+    fails (timeout, unreachable server, RST, error replies)."""
+    vdev = 'net_af_packet0,iface=%s,qpairs=1,qdisc_bypass=1' % iface
+    cmd = ['ip', 'netns', 'exec', ns, 'taskset', '-c', str(core), binary or default_ssgen(),
+           '--vdev', vdev, '--ip', ip, '--server', server, '--port', str(port),
+           '--core', str(core), '-c', str(clients), '-n', str(requests), '-P', str(pipeline),
+           '-t', test, '-d', str(size), '--timeout', str(timeout), '--csv']
+    if keyspace:
+        cmd += ['-r', str(keyspace)]
+    # ip netns exec and taskset exec: the PID is ssgen's
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout + 30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    finally:
+        # ssgen removes its EAL runtime directory itself; not when killed
+        shutil.rmtree('/var/run/dpdk/ssgen-%d' % p.pid, ignore_errors=True)
+    rows = parse_csv(out) if p.returncode == 0 else []
+    if not rows:
+        raise RuntimeError('ssgen %s -c %d failed (exit %s): %s'
+                           % (test, clients, p.returncode, err.strip()[-2000:]))
+    row = rows[0]
+    row['pid'] = p.pid
+    return row
