@@ -20,7 +20,27 @@ Cases: SET and GET with 50 clients at -P 1 (throughput, p50, p99), and one
 client at -P 1 (latency: average, p99). Rounds alternate between servers and
 the median round (by ops/s, or by average latency for -c 1) is reported.
 
+--client dpdk drives the -c 50 cases with ssgen (pktgen-tests/ssgen.c,
+build/pktgen-tests/ssgen) instead of redis-benchmark: a DPDK load generator
+with its own minimal TCP client on net_af_packet (qdisc_bypass=1) over the
+client end of the same veth, in the client namespace, as 198.18.0.3 (an
+address the kernel there does not own), pinned to core 0. redis-benchmark
+spends core 0 on its own kernel work (epoll_ctl, send, recv per request) and
+so measures itself at ~120-150k req/s whatever the server; ssgen costs a
+fraction of that and shows the servers' capacity. The -c 1 latency cases
+keep redis-benchmark (a real kernel client's round trip). In this mode the
+server end of the veth steers receive processing to the server core with RPS
+(rx-0/rps_cpus = 1 << --server-cpu) for all three servers, for the whole
+round, so the servers' kernel receive work (TCP input for the kernel-socket
+servers, af_packet's ring for the data plane) is charged to the server core
+rather than to the client's sendto() on core 0. --rps both also steers the
+client end's to the client core (the kernel's receive work for ssgen's frames
+then stops running on the server core inside the server's sendto()/write());
+--rps none leaves both ends alone.
+
     pktgen-tests/bench_dataplane.py [--requests N] [--rounds R] [--bin PATH]
+                                    [--client redis-benchmark|dpdk] [--ssgen PATH]
+                                    [--rps server|both|none]
                                     [--max-load 1.5] [--wait 600]
 
 It waits (up to --wait seconds) for the 1-minute load average to fall below
@@ -44,9 +64,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import benchlib  # noqa: E402
 import dptopo  # noqa: E402
 
 IP = "198.18.0.2"
+SSGEN_IP = "198.18.0.3"  # ssgen's own address: not the kernel's in the client namespace
 
 
 def sh(*argv, check=True):
@@ -134,6 +156,30 @@ def bench(ns, port, test, clients, requests, client_cpu):
                 p50=float(r["p50_latency_ms"]), p99=float(r["p99_latency_ms"]))
 
 
+def steer_rps(ns, dev, cpu):
+    sh("ip", "netns", "exec", ns, "sh", "-c", "echo %x > /sys/class/net/%s/queues/rx-0/rps_cpus"
+       % (1 << cpu, dev))
+
+
+def prepare_ssgen(args, cli_ns, cli_if, srv_ns, srv_if):
+    """--client dpdk: RPS on the server end of the veth to the server core
+    (and on the client end to the client core with --rps both); no
+    forwarding in the client namespace (the kernel there sees ssgen's
+    replies, addressed to 198.18.0.3, and must drop them silently)."""
+    if args.rps in ("server", "both"):
+        steer_rps(srv_ns, srv_if, args.server_cpu)
+    if args.rps == "both":
+        steer_rps(cli_ns, cli_if, args.client_cpu)
+    sh("ip", "netns", "exec", cli_ns, "sysctl", "-qw", "net.ipv4.ip_forward=0")
+
+
+def ssgen_bench(ssgen, ns, iface, port, test, clients, requests, client_cpu):
+    r = benchlib.run_ssgen(ns, iface, IP, port, test, clients, requests, keyspace=100000,
+                           size=16, core=client_cpu, ip=SSGEN_IP, timeout=120, binary=ssgen)
+    return dict(rps=r["rps"], avg=r["avg_latency_ms"], p50=r["p50_latency_ms"],
+                p99=r["p99_latency_ms"])
+
+
 def wait_quiet(max_load, wait):
     end = time.monotonic() + wait
     while True:
@@ -161,8 +207,16 @@ def main():
     ap.add_argument("--max-load", type=float, default=1.5)
     ap.add_argument("--wait", type=float, default=600)
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--client", choices=("redis-benchmark", "dpdk"), default="redis-benchmark",
+                    help="what drives the -c 50 cases (dpdk: ssgen)")
+    ap.add_argument("--ssgen", default=benchlib.default_ssgen(), help="the ssgen binary")
+    ap.add_argument("--rps", choices=("server", "both", "none"), default="server",
+                    help="--client dpdk: which veth ends steer receive processing (RPS) to "
+                    "their own side's core")
     args = ap.parse_args()
     why = dptopo.missing_prerequisites()
+    if not why and args.client == "dpdk" and not os.access(args.ssgen, os.X_OK):
+        why = "ssgen not found: %s (ninja -C build, or --ssgen PATH)" % args.ssgen
     if why:
         print("cannot run: " + why, file=sys.stderr)
         return 2
@@ -176,26 +230,35 @@ def main():
     runs = {}
     servers = ("dataplane", "kernel", "redis")
 
-    def one_round(name, ns):
+    dpdk = args.client == "dpdk"
+
+    def one_round(name, ns, cli_if):
         for test, c in cases:
             n = args.requests if c > 1 else args.latency_requests
-            runs.setdefault((test, c, name), []).append(
-                bench(ns, port, test, c, n, args.client_cpu))
+            if dpdk and c > 1:
+                r = ssgen_bench(args.ssgen, ns, cli_if, port, test, c, n, args.client_cpu)
+            else:
+                r = bench(ns, port, test, c, n, args.client_cpu)
+            runs.setdefault((test, c, name), []).append(r)
 
     try:
         for _ in range(args.rounds):
             # data plane: netns.sh's veth topology, the server on af_packet
             topo = dptopo.Topology("veth", ["--workers", "1"], bin=args.bin, port=port).start()
             try:
-                one_round("dataplane", topo.cli_ns)
+                if dpdk:
+                    prepare_ssgen(args, topo.cli_ns, topo.cli_if, topo.srv_ns, "ssvs%d" % topo.id)
+                one_round("dataplane", topo.cli_ns, topo.cli_if)
             finally:
                 topo.stop()
             with KernelWire() as wire:
+                if dpdk:
+                    prepare_ssgen(args, wire.cli, wire.vc, wire.srv, wire.vs)
                 p = start_kernel_server(wire, [args.bin, "--port", str(port), "--bind", IP,
                                                "--save", "", "--workers", "1",
                                                "--protected-mode", "no"], port, tmp)
                 try:
-                    one_round("kernel", wire.cli)
+                    one_round("kernel", wire.cli, wire.vc)
                 finally:
                     stop(p)
                 p = start_kernel_server(wire, ["taskset", "-c", str(args.server_cpu),
@@ -203,7 +266,7 @@ def main():
                                                IP, "--save", "", "--appendonly", "no",
                                                "--protected-mode", "no", "--dir", tmp], port, tmp)
                 try:
-                    one_round("redis", wire.cli)
+                    one_round("redis", wire.cli, wire.vc)
                 finally:
                     stop(p)
     finally:
@@ -217,6 +280,8 @@ def main():
 
     ok = True
     print("\nload average at start: %.2f; median of %d rounds" % (load, args.rounds))
+    print("client: %s" % ("ssgen (DPDK, net_af_packet; RPS: %s) for -c %d, redis-benchmark "
+                          "for -c 1" % (args.rps, args.clients) if dpdk else "redis-benchmark"))
     print("%-5s%4s  %-10s%11s%9s%9s%9s%12s%12s" % ("test", "-c", "server", "ops/s", "avg ms",
                                                  "p50 ms", "p99 ms", "vs redis", "vs kernel"))
     md = ["| test | -c | server | ops/s | avg ms | p50 ms | p99 ms | ops/s vs Redis | "
