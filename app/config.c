@@ -539,6 +539,11 @@ static struct param params[] = {
      .doc = "IPv4 default gateway of the data plane. Slipstream only."},
     {"dataplane-mtu", NULL, P_INT, PF_NOLIVE, &cfg.tc.dataplane_mtu, 576, 9000, "1500",
      .doc = "MTU of the data-plane port. Slipstream only."},
+    {"dataplane-mac", NULL, P_STR, PF_NOLIVE, TC_STR(dataplane_mac), .deflt = "",
+     .doc = "MAC address the data plane answers with (empty = the port's). A MAC of its own "
+            "puts the port in promiscuous mode; with net_af_packet the kernel then drops the "
+            "data plane's frames at the Ethernet layer instead of running IP input on each. "
+            "Slipstream only."},
     {"dpdk-args", NULL, P_STR, PF_NOLIVE, C_STR(dpdk_args), .deflt = "",
      .doc = "Extra DPDK EAL arguments, space separated. Slipstream only."},
     FAULT_PARAM(drop, "dropping"),

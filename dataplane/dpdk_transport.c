@@ -63,6 +63,8 @@ struct dpdk_transport {
     char devargs[512];
     char driver[64];
     char ipstr[64];
+    bool own_mac; /* dataplane-mac: set after the port starts */
+    struct rte_ether_addr cfg_mac;
     rte_spinlock_t txlock[DP_MAX_WORKERS];
     struct dp_worker w[DP_MAX_WORKERS];
 };
@@ -267,6 +269,17 @@ static int dp_setup_port(struct dpdk_transport *dp, char *err, size_t errlen)
     }
     if (dp->nif.mtu != 1500) rte_eth_dev_set_mtu(pid, dp->nif.mtu); /* best effort */
     rte_eth_macaddr_get(pid, &dp->nif.mac);
+    if (dp->own_mac && !rte_is_same_ether_addr(&dp->cfg_mac, &dp->nif.mac)) {
+        /* Our own MAC beside the interface's: the device must pass frames
+         * addressed to it, and the kernel (af_packet) then sees them as
+         * another host's and drops them before IP input. */
+        rc = rte_eth_promiscuous_enable(pid);
+        if (rc != 0 && rc != -ENOTSUP) {
+            snprintf(err, errlen, "dataplane-mac: promiscuous mode failed (%s)", strerror(-rc));
+            return -1;
+        }
+        dp->nif.mac = dp->cfg_mac;
+    }
     return 0;
 }
 
@@ -296,6 +309,15 @@ struct transport *dpdk_transport_create(const struct transport_config *cfg, char
         goto fail;
     }
     snprintf(dp->ipstr, sizeof(dp->ipstr), "%s", cfg->dataplane_ip);
+    if (cfg->dataplane_mac[0]) {
+        if (rte_ether_unformat_addr(cfg->dataplane_mac, &dp->cfg_mac) != 0 ||
+            !rte_is_unicast_ether_addr(&dp->cfg_mac) || rte_is_zero_ether_addr(&dp->cfg_mac)) {
+            snprintf(err, errlen, "dataplane-mac '%s' is not a unicast MAC address",
+                     cfg->dataplane_mac);
+            goto fail;
+        }
+        dp->own_mac = true;
+    }
     if (cfg->dataplane_gateway[0] && parse_ip(cfg->dataplane_gateway, &nif->gw, NULL) != 0) {
         snprintf(err, errlen, "dataplane-gateway '%s' is not an IPv4 address",
                  cfg->dataplane_gateway);

@@ -40,6 +40,7 @@ struct transport_config {
     char dataplane_ip[64];      /* "dataplane-ip" A.B.C.D/LEN */
     char dataplane_gateway[32]; /* "dataplane-gateway" */
     int dataplane_mtu;          /* "dataplane-mtu" */
+    char dataplane_mac[32];     /* "dataplane-mac"; empty = the port's */
 };
 
 struct transport_ops {

@@ -13,6 +13,7 @@ import os
 import random
 import select
 import socket
+import subprocess
 import threading
 import time
 
@@ -96,6 +97,31 @@ def test_requests_parsed_in_place(topo):
             assert chunk, got
             got += chunk
         assert got == b"+OK\r\n$10\r\n0123456789\r\n"
+
+
+def test_dataplane_mac(topo_factory):
+    """dataplane-mac: the data plane answers ARP with a MAC of its own and
+    serves on it; the kernel beside it on the veth (af_packet) now drops the
+    data plane's frames as another host's (rx_otherhost_dropped) instead of
+    running IP input on them. A malformed MAC stops the start."""
+    mac = "02:53:53:00:00:42"
+    t = topo_factory("veth", "--dataplane-mac", mac)
+    info = t.cli("INFO", "dataplane")
+    assert "dataplane_mac:" + mac in info
+    def otherhost():
+        out = subprocess.run(["ip", "-n", t.srv_ns, "-s", "-s", "link", "show", "ssvs%d" % t.id],
+                             capture_output=True, text=True, check=True).stdout.splitlines()
+        i = next(i for i, line in enumerate(out) if "otherhost" in line)
+        return int(out[i + 1].split()[out[i].split().index("otherhost") - 2])
+
+    before = otherhost()
+    assert t.cli("-r", "100", "SET", "mac:k", "v").splitlines()[-1] == "OK"
+    assert t.cli("GET", "mac:k") == "v"
+    neigh = t.run(["ip", "neigh", "show", t.ip]).stdout.decode()
+    assert mac in neigh, neigh
+    assert otherhost() - before >= 100
+    with pytest.raises(RuntimeError, match="dataplane-mac '01:00:5e:00:00:01' is not a unicast"):
+        topo_factory("veth", "--dataplane-mac", "01:00:5e:00:00:01")
 
 
 @pytest.mark.parametrize("pipeline", [1, 16])
