@@ -94,10 +94,11 @@ def default_ssgen():
 
 
 def run_ssgen(ns, iface, server, port, test, clients, requests, pipeline=1, keyspace=100000,
-              size=16, core=0, ip='198.18.0.3', timeout=60, binary=None):
+              size=16, core=0, ip='198.18.0.3', timeout=60, binary=None, mac=None):
     """One ssgen run in network namespace `ns`, on net_af_packet over `iface`
     (qdisc_bypass=1), pinned to `core` (taskset and EAL -l), as `ip` (an
-    address the kernel does not own there). Its CSV row as a dict of floats
+    address the kernel does not own there) and, with `mac`, a MAC of its own
+    (the kernel there then drops the replies at the Ethernet layer). Its CSV row as a dict of floats
     (rps, *_latency_ms) plus 'pid'; RuntimeError with ssgen's message when it
     fails (timeout, unreachable server, RST, error replies)."""
     vdev = 'net_af_packet0,iface=%s,qpairs=1,qdisc_bypass=1' % iface
@@ -107,6 +108,8 @@ def run_ssgen(ns, iface, server, port, test, clients, requests, pipeline=1, keys
            '-t', test, '-d', str(size), '--timeout', str(timeout), '--csv']
     if keyspace:
         cmd += ['-r', str(keyspace)]
+    if mac:
+        cmd += ['--mac', mac]
     # ip netns exec and taskset exec: the PID is ssgen's
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          start_new_session=True)

@@ -122,6 +122,8 @@ static struct {
     uint16_t port;
     struct rte_mempool *pool;
     struct rte_ether_addr mac, srv_mac;
+    struct rte_ether_addr kmac; /* the port's (the kernel's interface) */
+    bool own_mac;               /* --mac given: mac differs from kmac */
     /* run */
     enum phase phase;
     bool failed;
@@ -607,7 +609,7 @@ static void rx_frame(struct rte_mbuf *m, uint64_t now)
     const uint8_t *p = rte_pktmbuf_read(m, 0, len, scratch);
     if (p == NULL) return;
     const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)p;
-    if (rte_is_same_ether_addr(&eth->src_addr, &g.mac)) { /* the kernel's own output */
+    if (rte_is_same_ether_addr(&eth->src_addr, &g.kmac)) { /* the kernel's own output */
         g.own_frames++;
         return;
     }
@@ -739,6 +741,9 @@ static void usage(FILE *f)
                "  -r N             random keys key:%%012d in [0, N) (default: key:__rand_int__)\n"
                "  --core N         the core to poll on (0)\n"
                "  --csv            redis-benchmark's CSV (header and one row)\n"
+               "  --mac M          our own MAC instead of the interface's: the kernel\n"
+               "                   there then drops the servers' replies to us at once\n"
+               "                   (not its address) instead of running IP input\n"
                "  --timeout S      hard stop after S seconds, exit 1 (60)\n");
 }
 
@@ -754,15 +759,12 @@ static bool parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 
 static int parse_args(int argc, char **argv)
 {
-    static const struct option lo[] = {{"vdev", required_argument, NULL, 'V'},
-                                       {"ip", required_argument, NULL, 'I'},
-                                       {"server", required_argument, NULL, 'S'},
-                                       {"port", required_argument, NULL, 'p'},
-                                       {"core", required_argument, NULL, 'C'},
-                                       {"csv", no_argument, NULL, 'x'},
-                                       {"timeout", required_argument, NULL, 'T'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {
+        {"vdev", required_argument, NULL, 'V'},   {"ip", required_argument, NULL, 'I'},
+        {"server", required_argument, NULL, 'S'}, {"port", required_argument, NULL, 'p'},
+        {"core", required_argument, NULL, 'C'},   {"csv", no_argument, NULL, 'x'},
+        {"mac", required_argument, NULL, 'M'},    {"timeout", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     g.srv_port = 6379;
     g.nconns = 50;
     g.pipeline = 1;
@@ -793,6 +795,11 @@ static int parse_args(int argc, char **argv)
             g.core = (unsigned)v;
             break;
         case 'x': g.csv = true; break;
+        case 'M':
+            if (rte_ether_unformat_addr(optarg, &g.mac) != 0 || !rte_is_unicast_ether_addr(&g.mac))
+                goto bad;
+            g.own_mac = true;
+            break;
         case 'T': {
             char *e;
             g.timeout = strtod(optarg, &e);
@@ -878,7 +885,8 @@ static int setup_port(void)
         fprintf(stderr, "ssgen: port set-up failed: %s\n", rte_strerror(-rc));
         return -1;
     }
-    rte_eth_macaddr_get(g.port, &g.mac);
+    rte_eth_macaddr_get(g.port, &g.kmac);
+    if (!g.own_mac) g.mac = g.kmac;
     return 0;
 }
 
