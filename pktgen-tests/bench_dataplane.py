@@ -215,7 +215,7 @@ def wait_quiet(max_load, wait):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--requests", type=int, default=200000, help="per -c 50 run")
-    ap.add_argument("--latency-requests", type=int, default=30000, help="per -c 1 run")
+    ap.add_argument("--latency-requests", type=int, default=100000, help="per -c 1 run")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--bin", default=dptopo.default_bin())
@@ -311,8 +311,10 @@ def main():
             s = res[(test, c, ld, name)]
             ratio = s["rps"] / r["rps"]
             kratio = s["rps"] / res[(test, c, ld, "kernel")]["rps"]
-            print("%-5s%4d  %-16s%-10s%11.0f%9.3f%9.3f%9.3f%11.2fx%11.2fx"
-                  % (test, c, ld, name, s["rps"], s["avg"], s["p50"], s["p99"], ratio, kratio))
+            every = " ".join("%.0fk" % (x["rps"] / 1000) for x in runs[(test, c, ld, name)])
+            print("%-5s%4d  %-16s%-10s%11.0f%9.3f%9.3f%9.3f%11.2fx%11.2fx   rounds: %s"
+                  % (test, c, ld, name, s["rps"], s["avg"], s["p50"], s["p99"], ratio, kratio,
+                     every))
             md.append("| %s | %d | %s | %s | %s | %.3f | %.3f | %.3f | %.2f | %.2f |"
                       % (test.upper(), c, ld, name, format(int(s["rps"]), ","), s["avg"],
                          s["p50"], s["p99"], ratio, s["p99"] / r["p99"] if r["p99"] else 0))
