@@ -1,6 +1,6 @@
 /* ssgen.c — a small DPDK load generator: RESP over its own minimal TCP
  * client, straight on a DPDK port (net_af_packet on a veth end, in a network
- * namespace), for pktgen-tests/bench_dataplane.py --client dpdk.
+ * namespace), for pktgen-tests/bench_dataplane.py.
  *
  * redis-benchmark at -P 1 spends most of its core in the kernel (epoll_ctl,
  * send and recv per request), so on a 2-core machine it measures itself.
@@ -12,8 +12,10 @@
  *         -c 50 -P 1 -n 200000 -t set -d 16 -r 100000 --core 0 --csv
  *
  * --ip must be an address the kernel does not own in the namespace (the
- * kernel would RST the SYN-ACKs); the MAC is the port's, shared with the
- * kernel's end of the veth. Frames whose source MAC is ours are the kernel's
+ * kernel would RST the SYN-ACKs). The MAC is the port's, shared with the
+ * kernel's end of the veth, unless --mac gives one of our own (then the
+ * kernel drops the servers' replies at the Ethernet layer instead of running
+ * IP input on each). Frames whose source MAC is the port's are the kernel's
  * own transmissions, seen by af_packet, and are ignored.
  *
  * TCP, client side, only what a request/response benchmark needs: one
