@@ -30,6 +30,7 @@
 #include "worker.h"
 #ifdef SS_HAVE_DPDK_TRANSPORT
 #include "dpdk_transport.h"
+#include "eal_exit.h"
 #endif
 
 struct server srv;
@@ -114,20 +115,6 @@ static int build_eal_args(char **av, int max, unsigned workers, char *store, siz
     return ac;
 #undef ADD
 #undef ADDF
-}
-
-/* rte_eal_cleanup() leaves the runtime directory (/var/run/dpdk/<prefix>/)
- * and the telemetry socket in it, even under --no-shconf; one per process
- * would pile up. Remove ours (the directory only if nothing else is in it). */
-static void eal_cleanup_runtime_dir(void)
-{
-    char dir[1024], path[1100];
-    snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-    rte_eal_cleanup();
-    if (!dir[0]) return;
-    snprintf(path, sizeof(path), "%s/dpdk_telemetry.v2", dir);
-    unlink(path);
-    rmdir(dir);
 }
 
 static unsigned resolve_workers(void)

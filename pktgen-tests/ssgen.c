@@ -64,6 +64,8 @@
 #include <rte_random.h>
 #include <rte_tcp.h>
 
+#include "eal_exit.h"
+
 #define OUR_MSS           1460
 #define OUR_WND           65535
 #define RX_BURST          64
@@ -915,19 +917,6 @@ static int setup_conns(void)
         c->pst = P_TYPE;
     }
     return 0;
-}
-
-/* rte_eal_cleanup() leaves the runtime directory (/var/run/dpdk/<prefix>/);
- * remove ours, as app/main.c does for the server. */
-static void eal_cleanup_runtime_dir(void)
-{
-    char dir[1024], path[1100];
-    snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-    rte_eal_cleanup();
-    if (!dir[0]) return;
-    snprintf(path, sizeof(path), "%s/dpdk_telemetry.v2", dir);
-    unlink(path);
-    rmdir(dir);
 }
 
 static int cmp_u64(const void *a, const void *b)
