@@ -8,12 +8,14 @@
  * Seed corpus: tests/fuzz/corpus/tcp_rx (a SYN, an ACK with data, a RST).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
+#include "eal_exit.h"
 #include "net.h"
 #include "tcp.h"
 
@@ -70,9 +72,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "--file-prefix=ss_fuzz_%d", (int)getpid());
     char *eal[] = {"fuzz", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-m",
-                   "128",  "-l",        "0",        "--log-level", "lib.eal:error",  NULL};
+                   "128",  "-l",        "0",        "--log-level", "lib.eal:error",  prefix,
+                   NULL};
     if (rte_eal_init(11, eal) < 0) abort();
+    atexit(eal_cleanup_runtime_dir); /* eal_exit.h */
     pool = rte_pktmbuf_pool_create("fz", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
     if (pool == NULL) abort();
     return 0;

@@ -11,19 +11,11 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "eal_exit.h"
+
 int th_failures;
 static struct rte_mempool *th_pool;
 #define TH_POOL_SIZE 8191
-
-/* DPDK leaves its runtime directory (/var/run/dpdk/<prefix>/) behind even
- * under --no-shconf: remove ours when the test exits. */
-static void th_eal_cleanup(void)
-{
-    char dir[1024];
-    snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-    rte_eal_cleanup();
-    if (dir[0]) rmdir(dir);
-}
 
 static void th_eal(void)
 {
@@ -39,7 +31,7 @@ static void th_eal(void)
         fprintf(stderr, "rte_eal_init failed\n");
         exit(2);
     }
-    atexit(th_eal_cleanup);
+    atexit(eal_cleanup_runtime_dir); /* ours, per process: eal_exit.h */
     th_pool = rte_pktmbuf_pool_create("th_pool", TH_POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                       SOCKET_ID_ANY);
     if (th_pool == NULL) {
