@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "listpack.h"
 
 uint64_t coll_rand(void)
@@ -39,7 +40,8 @@ struct dnode *coll_fair_random(struct dict *d)
     return dict_random(d, coll_rand());
 }
 
-bool coll_scan_cursor(struct cmdctx *c, uint64_t *cursor)
+/* Redis's parseScanCursorOrReply: "ERR invalid cursor". */
+static bool scan_cursor(struct cmdctx *c, uint64_t *cursor)
 {
     const struct sarg *a = &c->argv[2];
     char buf[32];
@@ -58,7 +60,8 @@ bad:
     return false;
 }
 
-bool coll_scan_opts(struct cmdctx *c, struct scan_opts *o)
+/* Redis's order of checks; replies and returns false on error. */
+static bool scan_opts(struct cmdctx *c, struct scan_opts *o)
 {
     o->pat = NULL;
     o->patlen = 0;
@@ -84,11 +87,19 @@ bool coll_scan_opts(struct cmdctx *c, struct scan_opts *o)
     return true;
 }
 
-void coll_reply_empty_scan(struct cmdctx *c)
+struct sobj *coll_scan_begin(struct cmdctx *c, int type, uint64_t *cursor, struct scan_opts *so)
 {
-    reply_array(c->r, 2);
-    reply_bulk(c->r, "0", 1);
-    reply_array(c->r, 0);
+    if (!scan_cursor(c, cursor)) return NULL;
+    bool err;
+    struct sobj *o = db_read_typed(c, &c->argv[1], type, &err);
+    if (err) return NULL;
+    if (!o) {
+        reply_array(c->r, 2);
+        reply_bulk(c->r, "0", 1);
+        reply_array(c->r, 0);
+        return NULL;
+    }
+    return scan_opts(c, so) ? o : NULL;
 }
 
 void coll_reply_scan_cursor(struct cmdctx *c, uint64_t cursor)

@@ -25,18 +25,18 @@ static inline uint64_t coll_rand_below(uint64_t n)
  * dictGetFairRandomKey has the same goal). SRANDMEMBER/SPOP/HRANDFIELD. */
 struct dnode *coll_fair_random(struct dict *d);
 
-/* HSCAN/SSCAN/ZSCAN: the cursor at argv[2] (Redis's parseScanCursorOrReply:
- * "ERR invalid cursor"). */
-bool coll_scan_cursor(struct cmdctx *c, uint64_t *cursor);
-/* The options after the cursor (COUNT n, MATCH p; TYPE is SCAN's alone):
- * Redis's order of checks. Replies and returns false on error. */
+/* The options after the cursor (COUNT n, MATCH p; TYPE is SCAN's alone). */
 struct scan_opts {
     const char *pat;
     size_t patlen;
     long long count;
     bool all; /* no MATCH, or MATCH "*" */
 };
-bool coll_scan_opts(struct cmdctx *c, struct scan_opts *o);
+/* HSCAN/SSCAN/ZSCAN's start, in Redis's order: the cursor at argv[2]
+ * ("ERR invalid cursor"), the key at argv[1] of `type` (WRONGTYPE; a missing
+ * key gets the empty scan reply "*2 $1 0 *0" before any option is looked
+ * at), then the options. Returns the collection, or NULL when it replied. */
+struct sobj *coll_scan_begin(struct cmdctx *c, int type, uint64_t *cursor, struct scan_opts *so);
 static inline bool coll_scan_match(const struct scan_opts *o, const void *s, size_t len)
 {
     return o->all || str_match(o->pat, o->patlen, s, len, false);
@@ -47,8 +47,6 @@ static inline bool coll_scan_match(const struct scan_opts *o, const void *s, siz
  * frees it) holds *n nodes. */
 uint64_t coll_scan_dict(struct dict *d, uint64_t cursor, long long count, struct dnode ***out,
                         size_t *n);
-/* "*2 $1 0 *0": the reply to a scan of a missing key. */
-void coll_reply_empty_scan(struct cmdctx *c);
 /* Write the cursor half of a scan reply: "*2 $n <cursor>". */
 void coll_reply_scan_cursor(struct cmdctx *c, uint64_t cursor);
 

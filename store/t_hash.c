@@ -846,16 +846,9 @@ void cmd_hrandfield(struct cmdctx *c)
 void cmd_hscan(struct cmdctx *c)
 {
     uint64_t cursor;
-    if (!coll_scan_cursor(c, &cursor)) return;
-    bool err;
-    struct sobj *o = hash_for_read(c, &err);
-    if (err) return;
-    if (!o) {
-        coll_reply_empty_scan(c);
-        return;
-    }
     struct scan_opts so;
-    if (!coll_scan_opts(c, &so)) return;
+    struct sobj *o = coll_scan_begin(c, OBJ_HASH, &cursor, &so);
+    if (!o) return;
     if (o->enc == ENC_LISTPACK) {
         coll_reply_scan_cursor(c, 0);
         struct rdefer d = reply_defer(c->r);

@@ -844,16 +844,9 @@ void cmd_sdiffstore(struct cmdctx *c)
 void cmd_sscan(struct cmdctx *c)
 {
     uint64_t cursor;
-    if (!coll_scan_cursor(c, &cursor)) return;
-    bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
-    if (err) return;
-    if (!o) {
-        coll_reply_empty_scan(c);
-        return;
-    }
     struct scan_opts so;
-    if (!coll_scan_opts(c, &so)) return;
+    struct sobj *o = coll_scan_begin(c, OBJ_SET, &cursor, &so);
+    if (!o) return;
     if (o->enc == ENC_INTSET) {
         coll_reply_scan_cursor(c, 0);
         struct rdefer d = reply_defer(c->r);

@@ -1768,16 +1768,9 @@ int keys_zstore(int argc, const struct sarg *argv, int *out, int max)
 void cmd_zscan(struct cmdctx *c)
 {
     uint64_t cursor;
-    if (!coll_scan_cursor(c, &cursor)) return;
-    bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
-    if (err) return;
-    if (!o) {
-        coll_reply_empty_scan(c);
-        return;
-    }
     struct scan_opts so;
-    if (!coll_scan_opts(c, &so)) return;
+    struct sobj *o = coll_scan_begin(c, OBJ_ZSET, &cursor, &so);
+    if (!o) return;
     char sb[64];
     if (o->enc == ENC_LISTPACK) {
         coll_reply_scan_cursor(c, 0);
