@@ -15,6 +15,7 @@
  * code is nonzero if anything failed.
  */
 #include "dict.h"
+#include "check.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,26 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-static unsigned checks_failed;
 static unsigned tests_passed, tests_failed;
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            if (checks_failed++ < 30)                                                    \
-                fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                                \
-    } while (0)
-
-/* A check that must hold before the test can continue meaningfully. */
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            checks_failed++;                                                           \
-            fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond); \
-            return;                                                                    \
-        }                                                                              \
-    } while (0)
 
 /* ------------------------------------------------------------------------ */
 /* Fixtures: an entry embedding dnode with its key stored inline. */

@@ -6,16 +6,7 @@
 #include <string.h>
 
 #include "intset.h"
-
-static unsigned checks, failed;
-#define CHECK(c)                                                                      \
-    do {                                                                              \
-        checks++;                                                                     \
-        if (!(c)) {                                                                   \
-            if (failed++ < 30)                                                        \
-                fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 static bool sorted_unique(const struct intset *is)
 {
@@ -81,6 +72,6 @@ int main(void)
     for (int i = 0; i < 4096; i++) n += present[i];
     CHECK(intset_len(is) == n && sorted_unique(is));
     intset_free(is);
-    printf("intset: %u checks, %u failed\n", checks, failed);
-    return failed ? 1 : 0;
+    printf("intset: %u checks, %u failed\n", checks, checks_failed);
+    return checks_failed ? 1 : 0;
 }

@@ -17,16 +17,7 @@
 #include <string.h>
 
 #include "listpack.h"
-
-static unsigned checks, failed;
-#define CHECK(c)                                                                      \
-    do {                                                                              \
-        checks++;                                                                     \
-        if (!(c)) {                                                                   \
-            if (failed++ < 30)                                                        \
-                fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 static size_t unhex(const char *h, unsigned char *out)
 {
@@ -291,6 +282,6 @@ int main(void)
     test_model();
     test_count_saturates();
     test_validate_rejects();
-    printf("listpack: %u checks, %u failed\n", checks, failed);
-    return failed ? 1 : 0;
+    printf("listpack: %u checks, %u failed\n", checks, checks_failed);
+    return checks_failed ? 1 : 0;
 }

@@ -19,16 +19,7 @@
 
 #include "listpack.h"
 #include "quicklist.h"
-
-static unsigned checks_failed;
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            if (checks_failed++ < 30)                                                    \
-                fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                                \
-    } while (0)
+#include "check.h"
 
 /* The model: an array of owned strings. */
 struct model {

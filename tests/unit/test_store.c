@@ -30,29 +30,9 @@
 #include <string.h>
 
 #include "db.h"
+#include "check.h"
 
-static unsigned checks, checks_failed;
 static unsigned tests_passed, tests_failed;
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        checks++;                                                                        \
-        if (!(cond)) {                                                                   \
-            if (checks_failed++ < 50)                                                    \
-                fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                                \
-    } while (0)
-
-/* A check that must hold for the test to go on. */
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        checks++;                                                                      \
-        if (!(cond)) {                                                                 \
-            checks_failed++;                                                           \
-            fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond); \
-            return;                                                                    \
-        }                                                                              \
-    } while (0)
 
 static void run(const char *name, void (*fn)(void))
 {

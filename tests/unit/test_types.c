@@ -16,16 +16,7 @@
 #include "t_hash.h"
 #include "t_set.h"
 #include "tunables.h"
-
-static unsigned checks, failed;
-#define CHECK(c)                                                                      \
-    do {                                                                              \
-        checks++;                                                                     \
-        if (!(c)) {                                                                   \
-            if (failed++ < 30)                                                        \
-                fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 static struct keyspace ks;
 static struct reply rbuf;
@@ -289,6 +280,6 @@ int main(void)
     zset_boundaries();
     ks_destroy(&ks);
     reply_release(&rbuf);
-    printf("types: %u checks, %u failed\n", checks, failed);
-    return failed ? 1 : 0;
+    printf("types: %u checks, %u failed\n", checks, checks_failed);
+    return checks_failed ? 1 : 0;
 }
