@@ -152,9 +152,6 @@ void net_arp_timers(struct net_worker *w);
 /* IPv4 input: m->data_off at the IP header. */
 void net_ipv4_input(struct net_worker *w, struct rte_mbuf *m, const struct rte_ether_addr *src_mac);
 
-/* Copy len bytes at offset off of a (possibly chained) mbuf. */
-void net_mbuf_copy(const struct rte_mbuf *m, uint32_t off, uint8_t *dst, uint32_t len);
-
 /* Token bucket helpers: true if one more event fits this second. */
 bool net_ratelimit(uint64_t now_us, uint64_t *sec, uint32_t *used, uint32_t max);
 

@@ -102,22 +102,6 @@ unsigned net_flow_owner(const struct net_if *nif, uint32_t raddr, uint16_t rport
     return x % nif->nworkers;
 }
 
-void net_mbuf_copy(const struct rte_mbuf *m, uint32_t off, uint8_t *dst, uint32_t len)
-{
-    while (m != NULL && off >= m->data_len) {
-        off -= m->data_len;
-        m = m->next;
-    }
-    while (m != NULL && len > 0) {
-        uint32_t n = NET_MIN((uint32_t)m->data_len - off, len);
-        memcpy(dst, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), n);
-        dst += n;
-        len -= n;
-        off = 0;
-        m = m->next;
-    }
-}
-
 /* ---- transmit ---------------------------------------------------------- */
 
 void net_tx_frame(struct net_worker *w, struct rte_mbuf *m)

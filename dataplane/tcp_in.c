@@ -275,6 +275,25 @@ static void tcp_fin(struct net_worker *w, struct tcb *t)
     }
 }
 
+/* Bytes [off, off + len) of a segment (m may be chained) into the receive
+ * buffer at offset boff, straight from the mbuf. */
+static void rcv_write(struct tcb *t, const struct rte_mbuf *m, uint32_t off, uint32_t boff,
+                      uint32_t len)
+{
+    while (m != NULL && off >= m->data_len) {
+        off -= m->data_len;
+        m = m->next;
+    }
+    while (m != NULL && len > 0) {
+        uint32_t n = NET_MIN((uint32_t)m->data_len - off, len);
+        tcp_buf_write_at(&t->rcv, boff, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), n);
+        boff += n;
+        len -= n;
+        off = 0;
+        m = m->next;
+    }
+}
+
 /* Seventh step: segment text (already trimmed to the window). */
 static void tcp_data(struct net_worker *w, struct tcb *t, struct rte_mbuf *m, uint32_t seq,
                      uint32_t off, uint32_t len, bool fin)
@@ -305,13 +324,7 @@ static void tcp_data(struct net_worker *w, struct tcb *t, struct rte_mbuf *m, ui
             NET_INC(w, rx_in_place);
         } else if (len > 0) {
             NET_INC(w, rx_buffered);
-            uint8_t tmp[2048];
-            for (uint32_t done = 0; done < len;) {
-                uint32_t n = NET_MIN(len - done, (uint32_t)sizeof(tmp));
-                net_mbuf_copy(m, off + done, tmp, n);
-                tcp_buf_write_at(&t->rcv, boff + done, tmp, n);
-                done += n;
-            }
+            rcv_write(t, m, off, boff, len);
         }
         t->rcv_nxt += len;
         if (!in_place) t->rcv.len += len;
@@ -348,13 +361,7 @@ static void tcp_data(struct net_worker *w, struct tcb *t, struct rte_mbuf *m, ui
      * sender's fast retransmit sees a duplicate ACK per segment. */
     if (len > 0) {
         if (ooo_insert(t, seq, seq + len)) {
-            uint8_t tmp[2048];
-            for (uint32_t done = 0; done < len;) {
-                uint32_t n = NET_MIN(len - done, (uint32_t)sizeof(tmp));
-                net_mbuf_copy(m, off + done, tmp, n);
-                tcp_buf_write_at(&t->rcv, boff + done, tmp, n);
-                done += n;
-            }
+            rcv_write(t, m, off, boff, len);
             NET_INC(w, ooo_segs);
             NET_ADD(w, ooo_bytes, len);
         } else {
