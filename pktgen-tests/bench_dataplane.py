@@ -71,7 +71,6 @@ import csv
 import io
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -145,19 +144,9 @@ def start_kernel_server(wire, argv, port, tmp):
     try:
         wait_ping(wire.cli, port, p)
     except Exception:
-        stop(p)
+        benchlib.stop(p)
         raise
     return p
-
-
-def stop(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
 
 
 def bench(ns, port, test, clients, requests, client_cpu):
@@ -279,7 +268,7 @@ def main():
                 try:
                     one_round("kernel", wire.cli, wire.vc)
                 finally:
-                    stop(p)
+                    benchlib.stop(p)
                 p = start_kernel_server(wire, ["taskset", "-c", str(args.server_cpu),
                                                args.redis_server, "--port", str(port), "--bind",
                                                IP, "--save", "", "--appendonly", "no",
@@ -287,7 +276,7 @@ def main():
                 try:
                     one_round("redis", wire.cli, wire.vc)
                 finally:
-                    stop(p)
+                    benchlib.stop(p)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
