@@ -50,6 +50,20 @@ uint64_t coll_scan_dict(struct dict *d, uint64_t cursor, long long count, struct
 /* Write the cursor half of a scan reply: "*2 $n <cursor>". */
 void coll_reply_scan_cursor(struct cmdctx *c, uint64_t cursor);
 
+/* A rank range [start, end] over llen elements, as Redis sanitizes it for
+ * LRANGE, LTRIM, ZRANGE and ZREMRANGEBYRANK: negative indexes count from
+ * the end. False when it holds no element; else both are clamped into
+ * [0, llen). */
+static inline bool coll_rank_range(long long llen, long long *start, long long *end)
+{
+    if (*start < 0) *start += llen;
+    if (*end < 0) *end += llen;
+    if (*start < 0) *start = 0;
+    if (*start > *end || *start >= llen) return false;
+    if (*end >= llen) *end = llen - 1;
+    return true;
+}
+
 /* Redis's getDoubleFromObject: strtod over the whole argument, no leading
  * space, no NaN, no overflow to +-HUGE_VAL by ERANGE. "inf" is fine. */
 bool coll_str_to_d(const char *s, size_t len, double *out);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "blocking.h"
+#include "coll.h"
 #include "db.h"
 #include "quicklist.h"
 
@@ -441,15 +442,10 @@ void cmd_lrange(struct cmdctx *c)
         reply_array(c->r, 0);
         return;
     }
-    long long llen = (long long)ql_count(QL(e));
-    if (start < 0) start = llen + start;
-    if (end < 0) end = llen + end;
-    if (start < 0) start = 0;
-    if (start > end || start >= llen) {
+    if (!coll_rank_range((long long)ql_count(QL(e)), &start, &end)) {
         reply_array(c->r, 0);
         return;
     }
-    if (end >= llen) end = llen - 1;
     long long n = end - start + 1;
     reply_array(c->r, n);
     struct ql_iter it;
@@ -470,14 +466,10 @@ void cmd_ltrim(struct cmdctx *c)
         return;
     }
     long long llen = (long long)ql_count(QL(e)), ltrim, rtrim;
-    if (start < 0) start = llen + start;
-    if (end < 0) end = llen + end;
-    if (start < 0) start = 0;
-    if (start > end || start >= llen) {
+    if (!coll_rank_range(llen, &start, &end)) {
         ltrim = llen;
         rtrim = 0;
     } else {
-        if (end >= llen) end = llen - 1;
         ltrim = start;
         rtrim = llen - end - 1;
     }

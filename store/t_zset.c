@@ -604,15 +604,10 @@ static void sink_end(struct zsink *k, const struct sarg *dstkey)
 /* Elements with 0-based ranks [start, end] (Redis's sanitized range). */
 static void range_rank(struct zsink *k, struct sobj *o, long long start, long long end, bool rev)
 {
-    long long llen = (long long)zset_obj_len(o);
-    if (start < 0) start += llen;
-    if (end < 0) end += llen;
-    if (start < 0) start = 0;
-    if (start > end || start >= llen) {
+    if (!coll_rank_range((long long)zset_obj_len(o), &start, &end)) {
         sink_begin(k, 0);
         return;
     }
-    if (end >= llen) end = llen - 1;
     long rangelen = (long)(end - start + 1);
     sink_begin(k, rangelen);
     struct zcur z;
@@ -1133,16 +1128,9 @@ static void zremrange_generic(struct cmdctx *c, int type)
         return;
     }
     struct sobj *o = e->val;
-    long long llen = (long long)zset_obj_len(o);
-    if (type == ZR_RANK) {
-        if (start < 0) start += llen;
-        if (end < 0) end += llen;
-        if (start < 0) start = 0;
-        if (start > end || start >= llen) {
-            reply_int(c->r, 0);
-            return;
-        }
-        if (end >= llen) end = llen - 1;
+    if (type == ZR_RANK && !coll_rank_range((long long)zset_obj_len(o), &start, &end)) {
+        reply_int(c->r, 0);
+        return;
     }
     /* find the first element and how many follow in range */
     struct zcur z;
