@@ -336,8 +336,8 @@ def transport(request):
     return request.param
 
 
-@pytest.fixture
-def server_factory():
+def _servers():
+    """A factory of started servers; stops them all when the fixture ends."""
     started = []
 
     def make(config_text=None, **overrides):
@@ -348,19 +348,15 @@ def server_factory():
     yield make
     for srv in started:
         srv.stop()
+
+
+@pytest.fixture
+def server_factory():
+    yield from _servers()
 
 
 @pytest.fixture(scope="module")
 def module_server_factory():
     """Like server_factory, but servers live for the whole module."""
-    started = []
-
-    def make(config_text=None, **overrides):
-        srv = Server(overrides, config_text=config_text)
-        started.append(srv)
-        return srv.start()
-
-    yield make
-    for srv in started:
-        srv.stop()
+    yield from _servers()
 
