@@ -552,7 +552,7 @@ void cmd_lpos(struct cmdctx *c)
         bool more = j + 1 < c->argc;
         if (arg_is(&c->argv[j], "RANK") && more) {
             j++;
-            if (!range_long(c, &c->argv[j], -LONG_MAX, LONG_MAX, &rank, NULL)) return;
+            if (!range_long(c, &c->argv[j], LONG_MIN, LONG_MAX, &rank, NULL)) return;
             if (rank == 0) {
                 reply_error(c->r, "ERR RANK can't be zero: use 1 to start from the first match, "
                                   "2 from the second ... or use negative to start from the end "
@@ -570,9 +570,13 @@ void cmd_lpos(struct cmdctx *c)
             return;
         }
     }
+    /* Redis 7.0 negates a negative RANK unchecked: -LONG_MIN stays LONG_MIN,
+     * so every match from the tail qualifies and COUNT never ends the scan
+     * (7.2 refuses the value instead); 7.0's answer is kept. */
+    bool wrapped = rank == LONG_MIN;
     int dir = QL_HEAD;
     if (rank < 0) {
-        rank = -rank;
+        if (!wrapped) rank = -rank;
         dir = QL_TAIL;
     }
     bool err;
@@ -600,7 +604,7 @@ void cmd_lpos(struct cmdctx *c)
                 if (count != -1) {
                     arraylen++;
                     reply_int(c->r, pos);
-                    if (count && arraylen == count) break;
+                    if (count && !wrapped && arraylen == count) break;
                 } else {
                     reply_int(c->r, pos);
                     return;
