@@ -27,9 +27,12 @@
  * is too big. That makes the result independent of the split (and bounds the
  * memchr), and agrees with Redis for every line that fits the limit.
  *
- * Inline lines are binary clean here: Redis searches the line with strchr(),
- * so a NUL byte hides the newline and the connection stalls until it hits the
- * 64 KiB limit; we treat NUL as an ordinary non-blank byte instead.
+ * A NUL byte in an inline line is a protocol error here. Redis searches the
+ * line with strchr(), so a NUL hides the newline: such a line is never
+ * executed, the connection stalls, and once 64 KiB are pending Redis replies
+ * "too big inline request" and closes. We refuse the line as soon as it is
+ * complete, with our own message (and close, as for every protocol error),
+ * instead of stalling the client. Bulk strings stay binary safe.
  */
 #include "resp_parse.h"
 
@@ -327,6 +330,7 @@ static int parse_inline(struct resp_parser *p, const char *buf, size_t len)
     size_t end = nl;
     if (end > start && buf[end - 1] == '\r') end--;
     size_t n = end - start;
+    if (memchr(buf + start, '\0', n) != NULL) return resp_fail(p, RESP_E_INLINE_NUL);
     if (n + 1 > p->scratch_cap) {
         char *s = realloc(p->scratch, n + 1);
         if (!s) return resp_fail(p, RESP_E_NOMEM);

@@ -40,7 +40,8 @@ enum {
     RESP_ERROR = -1,
 };
 
-/* Error codes; resp_strerror() gives Redis's exact text (without "-ERR "). */
+/* Error codes; resp_strerror() gives Redis's exact text (without "-ERR "),
+ * except INLINE_NUL and NOMEM, which are ours (see resp_parse.c). */
 #define RESP_ERRORS(X)                                                   \
     X(NONE, "")                                                          \
     X(BIG_INLINE, "Protocol error: too big inline request")              \
@@ -52,6 +53,7 @@ enum {
     X(UNBALANCED_QUOTES, "Protocol error: unbalanced quotes in request") \
     X(UNAUTH_MBULK, "Protocol error: unauthenticated multibulk length")  \
     X(UNAUTH_BULK, "Protocol error: unauthenticated bulk length")        \
+    X(INLINE_NUL, "Protocol error: NUL byte in inline request")          \
     X(NOMEM, "Protocol error: out of memory") /* ours: allocation failed */
 
 enum resp_err {

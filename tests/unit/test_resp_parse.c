@@ -342,6 +342,7 @@ struct tcase {
 #define E_QUOTES "E:Protocol error: unbalanced quotes in request;"
 #define E_UMBULK "E:Protocol error: unauthenticated multibulk length;"
 #define E_UBULK  "E:Protocol error: unauthenticated bulk length;"
+#define E_INUL   "E:Protocol error: NUL byte in inline request;"
 #define ARG1     "$1\r\na\r\n"
 
 static const struct tcase cases[] = {
@@ -396,7 +397,8 @@ static const struct tcase cases[] = {
     T("inline CR after closing quote", "ECHO \"a\"\r\r\n", "i:ECHO a;"),
     T("inline quote at line end", "ECHO \"a\"\r\n", "i:ECHO a;"),
     T("inline backslash outside quotes", "ECHO a\\nb\n", "i:ECHO a\\x5cnb;"),
-    T("inline NUL is a plain byte", "EC\0HO x\n", "i:EC\\x00HO x;"),
+    T("inline NUL is refused", "EC\0HO x\n", E_INUL),
+    T("inline NUL after a good line", "PING\nGET \0\r\n", "i:PING;" E_INUL),
     T("inline starting with $", "$4\r\nx*1\n", "i:$4;i:x*1;"),
     T("inline without newline waits", "PING", ""),
     T("inline many args", "a b c d e f g h i j k l m n o p q r s t u v w x y z\n",
