@@ -85,11 +85,9 @@ static void unblock_finish(struct session *s)
 {
     struct blk_client *bc = detach(s);
     blk_client_release(&srv.ks, bc);
+    session_output_added(s);
     session_process(s);
-    if (s->flags & SF_CLOSE_ASAP)
-        session_close(s);
-    else
-        session_flush(s);
+    session_flush(s);
 }
 
 void block_on_mail(struct worker *w, struct mail *m)

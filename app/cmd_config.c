@@ -141,6 +141,7 @@ void cmd_config_resetstat(struct cmdctx *c)
     unsigned gen = atomic_fetch_add(&srv.resetstat_gen, 1) + 1;
     srv.stat_numconnections = 0;
     srv.stat_rejected_conn = 0;
+    srv.stat_evicted_clients = 0;
     worker_reset_stats(s->w, gen);
     reply_ok(c->r);
 }

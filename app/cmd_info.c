@@ -415,14 +415,11 @@ static void ks_scan(struct ks_totals *t)
     }
 }
 
+/* Every client's tot-mem, as their workers keep it (session_mem). */
 static uint64_t clients_mem(void)
 {
-    uint64_t t = 0;
-    pthread_mutex_lock(&srv.clients_lock);
-    for (struct session *s = srv.clients; s; s = s->gnext)
-        t += LOAD(s->qcap) + LOAD(s->out.chunks_mem) + sizeof(*s);
-    pthread_mutex_unlock(&srv.clients_lock);
-    return t;
+    int64_t t = atomic_load(&srv.clients_mem);
+    return t > 0 ? (uint64_t)t : 0;
 }
 
 static void sec_memory(struct sbuf *b)
@@ -592,7 +589,7 @@ static void sec_stats(struct sbuf *b)
               "expired_time_cap_reached_count:%llu\r\n"
               "expire_cycle_cpu_milliseconds:%llu\r\n"
               "evicted_keys:%llu\r\n"
-              "evicted_clients:0\r\n"
+              "evicted_clients:%llu\r\n"
               "total_eviction_exceeded_time:0\r\n"
               "current_eviction_exceeded_time:0\r\n"
               "keyspace_hits:%llu\r\n"
@@ -625,7 +622,9 @@ static void sec_stats(struct sbuf *b)
               (unsigned long long)WSUM(st.expired_keys),
               (unsigned long long)WSUM(st.expired_time_cap_reached_count),
               (unsigned long long)(WSUM(expire_cycle_us) / 1000),
-              (unsigned long long)WSUM(st.evicted_keys), (unsigned long long)WSUM(st.keyspace_hits),
+              (unsigned long long)WSUM(st.evicted_keys),
+              (unsigned long long)atomic_load(&srv.stat_evicted_clients),
+              (unsigned long long)WSUM(st.keyspace_hits),
               (unsigned long long)WSUM(st.keyspace_misses),
               (unsigned long long)WSUM(total_error_replies), (unsigned long long)WSUM(reads),
               (unsigned long long)WSUM(writes));

@@ -77,7 +77,7 @@ void cmd_shutdown(struct cmdctx *c)
         return;
     }
     atomic_store(&srv.shutdown_asap, 1);
-    ctx_session(c)->flags |= SF_CLOSE_ASAP;
+    session_close(ctx_session(c));
 }
 
 /* ------------------------------------------------------------------------ */

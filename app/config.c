@@ -256,6 +256,34 @@ static void get_obuf(char *buf, size_t len)
                                 cfg.obuf[i].hard, cfg.obuf[i].soft, cfg.obuf[i].soft_seconds);
 }
 
+/* maxmemory-clients: bytes, or "N%" of maxmemory (stored negated, as Redis
+ * does); 0 = no client eviction. */
+static int set_maxmem_clients(const char *v, bool apply, char *err, size_t errlen)
+{
+    long long n;
+    size_t len = strlen(v);
+    if (len > 1 && v[len - 1] == '%') {
+        if (!str_to_ll(v, len - 1, &n) || n < 0 || n > 100) {
+            snprintf(err, errlen, "argument must be a memory or percent value");
+            return -1;
+        }
+        n = -n;
+    } else if (!parse_mem(v, &n) || n < 0) {
+        snprintf(err, errlen, "argument must be a memory or percent value");
+        return -1;
+    }
+    if (apply) cfg.maxmemory_clients = n;
+    return 0;
+}
+
+static void get_maxmem_clients(char *buf, size_t len)
+{
+    if (cfg.maxmemory_clients < 0)
+        snprintf(buf, len, "%lld%%", -cfg.maxmemory_clients);
+    else
+        snprintf(buf, len, "%lld", cfg.maxmemory_clients);
+}
+
 static int set_save(const char *v, bool apply, char *err, size_t errlen)
 {
     /* "save" pairs of <seconds> <changes>, or "" to disable; validated now,
@@ -508,6 +536,10 @@ static struct param params[] = {
      get_obuf,
      .doc = "Output buffer limits per client class: <class> <hard> <soft> <soft-seconds>, for "
             "normal, replica (slave) and pubsub."},
+    {"maxmemory-clients", NULL, P_SPECIAL, 0, NULL, 0, 0, "0", NULL, set_maxmem_clients,
+     get_maxmem_clients,
+     .doc = "Memory all clients' buffers together may use (bytes, or a percentage of maxmemory); "
+            "past it the costliest clients are closed (client eviction); 0 = no bound."},
     {"maxmemory", NULL, P_MEM, 0, &cfg.maxmemory, 0, LLONG_MAX, "0",
      .doc = "Memory limit for the dataset (0 = none)."},
     {"maxmemory-policy", NULL, P_SPECIAL, 0, NULL, 0, 0, "noeviction", ev_policy, set_policy,

@@ -56,6 +56,7 @@ struct config {
     char pidfile[1024];
     int daemonize;
     long long maxmemory;
+    long long maxmemory_clients; /* bytes; negative: percent of maxmemory */
     int maxmemory_policy;
     long long maxmemory_samples;
     int active_expire; /* DEBUG SET-ACTIVE-EXPIRE */

@@ -38,6 +38,7 @@ struct mq_cmd {
 struct multi_state {
     struct mq_cmd *v;
     int n, cap;
+    size_t bytes;    /* queued arguments (multi-mem; counts as query buffer) */
     bool dirty_exec; /* a command was refused while queueing */
 };
 
@@ -80,6 +81,7 @@ void multi_queue(struct session *s, const struct cmd *c, int argc, const struct 
         p += argv[i].len;
     }
     m->v[m->n++] = (struct mq_cmd){.cmd = c, .argc = argc, .argv = a};
+    m->bytes += bytes;
     reply_simple(&s->out, "QUEUED");
     return;
 oom:
@@ -100,6 +102,13 @@ void multi_reset(struct session *s)
     mstate_free(s->mstate);
     s->mstate = NULL;
     watch_release(&srv.ks, &s->watch);
+}
+
+size_t multi_mem(const struct session *s)
+{
+    return s->mstate ? s->mstate->bytes + sizeof(*s->mstate) +
+                           sizeof(struct mq_cmd) * (size_t)s->mstate->cap
+                     : 0;
 }
 
 int multi_count(const struct session *s)

@@ -31,6 +31,9 @@ void multi_queue(struct session *s, const struct cmd *c, int argc, const struct 
 void multi_flag_error(struct session *s);
 /* Drop the transaction and every watch (RESET, disconnect). */
 void multi_reset(struct session *s);
+/* Bytes the queued transaction holds (CLIENT LIST's multi-mem); Redis
+ * counts them with the query buffer against its limits. */
+size_t multi_mem(const struct session *s);
 /* Commands queued, or -1 outside MULTI (CLIENT LIST's multi=). */
 int multi_count(const struct session *s);
 

@@ -37,6 +37,10 @@ struct server {
     atomic_uint_fast64_t next_client_id;
     atomic_int connected_clients;
     atomic_int blocked_clients; /* INFO clients blocked_clients (app/block.c) */
+    /* every client's tot-mem (session_mem), kept by their workers: INFO
+     * mem_clients_normal, and what maxmemory-clients bounds */
+    _Atomic int64_t clients_mem;
+    _Atomic uint64_t stat_evicted_clients;
 
     /* CLIENT PAUSE */
     _Atomic int64_t pause_end_ms;

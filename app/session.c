@@ -40,6 +40,8 @@ static void registry_del(struct session *s)
     pthread_mutex_unlock(&srv.clients_lock);
 }
 
+static void mem_update(struct session *s);
+
 static void *on_accept(void *wctx, struct conn *c)
 {
     struct worker *w = wctx;
@@ -83,14 +85,72 @@ static void *on_accept(void *wctx, struct conn *c)
     w->nsessions++;
     atomic_fetch_add(&srv.connected_clients, 1);
     registry_add(s);
+    mem_update(s);
     return s;
+}
+
+/* Redis 7.0.15 as Debian ships it (CVE-2025-21605) closes a client that
+ * must still authenticate once its reply list passes 1024 bytes, and
+ * (networking.c) once its query buffer passes 1 MiB, so a client without
+ * the password cannot make the server hold more than that for it. */
+#define UNAUTH_OBUF_MAX 1024
+#define UNAUTH_QBUF_MAX (1024 * 1024)
+
+static bool auth_required(const struct session *s)
+{
+    return !s->authed && cfg.requirepass[0] != '\0';
+}
+
+size_t session_mem(const struct session *s)
+{
+    return sizeof(*s) + s->qcap + s->argv_mem + s->out.chunks_mem + multi_mem(s) +
+           (size_t)s->parser.argv_cap * sizeof(struct resp_arg) + s->parser.scratch_cap +
+           (s->name ? strlen(s->name) + 1 : 0);
+}
+
+/* maxmemory-clients in bytes (a negative value is a percentage of
+ * maxmemory, as Redis stores it); 0 = no bound. */
+static size_t clients_mem_limit(void)
+{
+    long long v = cfg.maxmemory_clients;
+    if (v >= 0) return (size_t)v;
+    return cfg.maxmemory > 0 ? (size_t)(cfg.maxmemory / 100 * -v) : 0;
+}
+
+/* Redis 7.0's client eviction, per worker: while every client together
+ * costs more than maxmemory-clients, this worker closes its own costliest
+ * client that did not ask for CLIENT NO-EVICT. A worker acts for the
+ * clients it serves (they are the ones that grow while it runs), so no
+ * worker touches another's sessions. */
+static void evict_clients(struct worker *w, size_t limit)
+{
+    while ((size_t)atomic_load(&srv.clients_mem) > limit) {
+        struct session *big = NULL;
+        for (struct session *s = w->sessions; s; s = s->wnext)
+            if (!session_closing(s) && !(s->flags & SF_NO_EVICT) && (!big || s->mem > big->mem))
+                big = s;
+        if (!big) return;
+        atomic_fetch_add(&srv.stat_evicted_clients, 1);
+        session_close(big);
+    }
+}
+
+/* Bring srv.clients_mem up to date with s (after input, output, mail). */
+static void mem_update(struct session *s)
+{
+    size_t now = session_closing(s) ? 0 : session_mem(s);
+    if (now == s->mem) return;
+    atomic_fetch_add(&srv.clients_mem, (int64_t)now - (int64_t)s->mem);
+    s->mem = now;
+    size_t limit = clients_mem_limit();
+    if (limit && now > 0 && (size_t)atomic_load(&srv.clients_mem) > limit)
+        evict_clients(s->w, limit);
 }
 
 static void session_free(struct session *s)
 {
     struct worker *w = s->w;
     session_set_paused(s, false);
-    registry_del(s);
     block_session_gone(s);
     multi_reset(s);
     if (s->wprev)
@@ -100,6 +160,7 @@ static void session_free(struct session *s)
     if (s->wnext) s->wnext->wprev = s->wprev;
     w->nsessions--;
     atomic_fetch_sub(&srv.connected_clients, 1);
+    atomic_fetch_sub(&srv.clients_mem, (int64_t)s->mem);
     resp_parser_free(&s->parser);
     reply_release(&s->out);
     free(s->qbuf);
@@ -109,34 +170,67 @@ static void session_free(struct session *s)
 
 void session_close(struct session *s)
 {
-    if (s->flags & SF_IN_HANDLER) {
-        s->flags |= SF_CLOSE_ASAP;
-        return;
-    }
-    struct conn *c = s->conn;
-    session_free(s);
-    c->ops->close(c);
+    if (session_closing(s)) return;
+    s->flags |= SF_CLOSE_ASAP;
+    /* out of the registry now: no other thread finds it, and the
+     * transport may free the conn (on_close) before the reaper runs */
+    registry_del(s);
+    s->cnext = s->w->closing;
+    s->w->closing = s;
 }
 
-/* The transport lost the connection: free without touching it. */
+void session_reap(struct worker *w)
+{
+    struct session *s;
+    while ((s = w->closing) != NULL) {
+        w->closing = s->cnext;
+        struct conn *c = s->conn;
+        session_free(s);
+        if (c != NULL) c->ops->close(c);
+    }
+}
+
+/* The transport lost the connection (reset, error, worker stop) and frees
+ * it when this returns: forget it, and close the session. */
 static void on_close(void *sess)
 {
-    session_free(sess);
+    struct session *s = sess;
+    s->conn = NULL;
+    session_close(s);
 }
 
-/* Output-buffer limits for normal clients (client-output-buffer-limit):
- * past the hard limit, or past the soft limit for longer than its seconds,
- * the client is dropped without further output. */
+/* Output-buffer memory as Redis counts it (getClientOutputBufferMemoryUsage):
+ * the reply list beyond the 16 KiB static buffer, which our first chunk
+ * plays. */
+static size_t obuf_mem(const struct session *s)
+{
+    return s->out.chunks_mem > REPLY_CHUNK ? s->out.chunks_mem - REPLY_CHUNK : 0;
+}
+
+/* The bound reply.c enforces while a command writes (reply_set_limit): the
+ * hard limit of the client's class, or the unauthenticated bound. */
+static void obuf_bound(struct session *s)
+{
+    long long hard = cfg.obuf[OBL_NORMAL].hard;
+    size_t lim = auth_required(s) ? UNAUTH_OBUF_MAX : hard > 0 ? (size_t)hard : 0;
+    reply_set_limit(&s->out, lim ? lim + REPLY_CHUNK : 0);
+}
+
+/* Redis's checkClientOutputBufferLimits for normal clients: past the hard
+ * limit, or past the soft limit for longer than its seconds (measured when
+ * output is added, as Redis does), or past 1024 bytes before AUTH. */
 static bool obuf_over_limit(struct session *s)
 {
+    if (s->out.over) return true;
+    size_t used = obuf_mem(s);
+    if (auth_required(s) && used > UNAUTH_OBUF_MAX) return true;
     const struct obuf_limit *l = &cfg.obuf[OBL_NORMAL];
-    size_t used = s->out.chunks_mem;
     if (l->hard && used >= (size_t)l->hard) return true;
     if (l->soft && used >= (size_t)l->soft) {
         int64_t now = store_mstime();
         if (!s->obuf_soft_since)
             s->obuf_soft_since = now;
-        else if (now - s->obuf_soft_since >= l->soft_seconds * 1000)
+        else if (now - s->obuf_soft_since > l->soft_seconds * 1000)
             return true;
     } else {
         s->obuf_soft_since = 0;
@@ -144,9 +238,20 @@ static bool obuf_over_limit(struct session *s)
     return false;
 }
 
+/* Redis's client-query-buffer-limit (with the queued transaction counted,
+ * as 7.0 does) and the 1 MiB bound before AUTH. */
+static bool qbuf_over_limit(const struct session *s)
+{
+    size_t used = s->qlen + multi_mem(s);
+    return (long long)used > cfg.client_query_buffer_limit ||
+           (auth_required(s) && used > UNAUTH_QBUF_MAX);
+}
+
 bool session_flush(struct session *s)
 {
     struct worker *w = s->w;
+    if (session_closing(s)) return false;
+    bool wrote = false;
     while (s->out.pending) {
         struct iovec iov[16];
         int n = reply_iov(&s->out, iov, 16);
@@ -154,7 +259,7 @@ bool session_flush(struct session *s)
         ssize_t k = s->conn->ops->send(s->conn, iov, n);
         if (k == -EAGAIN || k == 0) {
             s->conn->ops->want_write(s->conn, true);
-            return true;
+            break;
         }
         if (k < 0) {
             session_close(s);
@@ -163,22 +268,41 @@ bool session_flush(struct session *s)
         w->net_out += (uint64_t)k;
         w->writes++;
         reply_consume(&s->out, (size_t)k);
+        wrote = true;
+    }
+    /* a write is an interaction for the idle timeout, as in Redis */
+    if (wrote) s->last_ms = worker_now_us(w, rte_rdtsc()) / 1000;
+    if (s->out.pending) {
+        mem_update(s);
+        return !session_closing(s);
     }
     s->conn->ops->want_write(s->conn, false);
     if (s->flags & SF_CLOSE_AFTER_REPLY) {
         session_close(s);
         return false;
     }
-    return true;
+    mem_update(s);
+    return !session_closing(s);
 }
 
-/* Protocol error: reply, then close once the reply is written (Redis). */
+void session_output_added(struct session *s)
+{
+    if (session_closing(s)) return;
+    if (s->out.chunks_mem > REPLY_CHUNK && obuf_over_limit(s)) {
+        session_close(s);
+        return;
+    }
+    session_flush(s);
+}
+
+/* Protocol error: reply, then close once the reply is written (Redis). The
+ * text may hold a NUL byte (expected '$', got '\0'), sent as is. */
 static void protocol_error(struct session *s)
 {
-    char buf[128], msg[160];
-    resp_strerror(&s->parser, buf, sizeof(buf));
-    snprintf(msg, sizeof(msg), "ERR %s", buf);
-    reply_error(&s->out, msg);
+    char buf[160] = "ERR ";
+    size_t n = resp_error_text(&s->parser, buf + 4, sizeof(buf) - 4);
+    if (n >= sizeof(buf) - 4) n = sizeof(buf) - 5;
+    reply_error_len(&s->out, buf, n + 4);
     worker_count_error(s->w, "ERR");
     s->flags |= SF_CLOSE_AFTER_REPLY;
 }
@@ -231,9 +355,14 @@ static void process_buf(struct session *s, const char *buf, size_t len)
                 break;
             }
         }
+        obuf_bound(s);
+        size_t am = 0;
+        for (int i = 0; i < s->parser.argc; i++) am += s->parser.argv[i].len;
+        s->argv_mem = am;
         dispatch_command(s, s->parser.argc, s->parser.argv);
+        s->argv_mem = 0;
         if (s->out.chunks_mem > REPLY_CHUNK && obuf_over_limit(s)) {
-            s->flags |= SF_CLOSE_ASAP;
+            session_close(s);
             break;
         }
     }
@@ -242,9 +371,8 @@ static void process_buf(struct session *s, const char *buf, size_t len)
 void session_process(struct session *s)
 {
     struct worker *w = s->w;
-    s->flags |= SF_IN_HANDLER;
+    if (session_closing(s)) return;
     process_buf(s, s->qbuf, s->qlen);
-    s->flags &= ~SF_IN_HANDLER;
     /* drop consumed bytes */
     if (s->parser.pos) {
         size_t rest = s->qlen - s->parser.pos;
@@ -273,14 +401,10 @@ static bool qbuf_reserve(struct session *s, size_t want)
     return true;
 }
 
-/* After a batch of input ran: false when the session is gone or must stop
- * reading for now. */
+/* After a batch of input ran: false when the session is closing or must
+ * stop reading for now. */
 static bool after_input(struct session *s)
 {
-    if (s->flags & SF_CLOSE_ASAP) {
-        session_close(s);
-        return false;
-    }
     if (!session_flush(s)) return false;
     if (s->flags & SF_PAUSED) {
         s->conn->ops->pause_read(s->conn, true);
@@ -289,26 +413,42 @@ static bool after_input(struct session *s)
     return true;
 }
 
+/* Input that arrives after QUIT or a protocol error is never executed:
+ * drain it so it costs no memory (and so that closing finds the socket
+ * read, and ends with FIN rather than RST, which would destroy the reply
+ * the peer has not read yet). */
+static bool discard_input(struct session *s)
+{
+    char sink[4096];
+    for (;;) {
+        ssize_t n = s->conn->ops->recv(s->conn, sink, sizeof(sink));
+        if (n == -EAGAIN) return true;
+        if (n <= 0) {
+            session_close(s);
+            return false;
+        }
+        s->w->net_in += (uint64_t)n;
+    }
+}
+
 /* The transport shows received bytes in place (the data plane's segments):
  * run the complete commands straight from them, so a value is copied once,
  * into the store; only an incomplete tail moves into the query buffer.
- * Returns false when the session is gone or must stop reading. */
+ * Returns false when the session is closing or must stop reading. */
 static bool read_in_place(struct session *s)
 {
     struct worker *w = s->w;
     const struct conn_ops *ops = s->conn->ops;
-    while (s->qlen == 0) {
+    while (s->qlen == 0 && !(s->flags & SF_CLOSE_AFTER_REPLY)) {
         size_t len;
         const char *p = ops->peek(s->conn, &len);
         if (p == NULL) return true; /* recv() tells end of stream from none */
         w->net_in += (uint64_t)len;
         w->reads++;
         s->last_ms = worker_now_us(w, rte_rdtsc()) / 1000;
-        s->flags |= SF_IN_HANDLER;
         process_buf(s, p, len);
-        s->flags &= ~SF_IN_HANDLER;
         size_t used = s->parser.pos, rest = len - used;
-        if (rest > 0) {
+        if (rest > 0 && !session_closing(s)) {
             if (!qbuf_reserve(s, rest)) {
                 session_close(s);
                 return false;
@@ -321,6 +461,11 @@ static bool read_in_place(struct session *s)
         resp_consumed(&s->parser, used);
         ops->consume(s->conn, len);
         if (s->out.chunks_mem > w->client_max_obuf) w->client_max_obuf = s->out.chunks_mem;
+        if (session_closing(s)) return false;
+        if (qbuf_over_limit(s)) {
+            session_close(s);
+            return false;
+        }
         if (!after_input(s)) return false;
     }
     return true;
@@ -330,9 +475,13 @@ static void on_readable(void *sess)
 {
     struct session *s = sess;
     struct worker *w = s->w;
-    if (s->flags & SF_PAUSED) return;
+    if (session_closing(s) || (s->flags & SF_PAUSED)) return;
+    if (s->flags & SF_CLOSE_AFTER_REPLY) {
+        discard_input(s);
+        return;
+    }
     if (s->conn->ops->peek != NULL && !read_in_place(s)) return;
-    for (int round = 0; round < 4; round++) {
+    for (int round = 0; round < 4 && !(s->flags & SF_CLOSE_AFTER_REPLY); round++) {
         /* a big argument in flight: read straight to its full size */
         size_t want = resp_want(&s->parser);
         size_t chunk = want > READ_CHUNK ? want : READ_CHUNK;
@@ -352,7 +501,7 @@ static void on_readable(void *sess)
         s->last_ms = worker_now_us(w, rte_rdtsc()) / 1000;
         if (s->qlen > s->qpeak) s->qpeak = s->qlen;
         if (s->qlen > w->client_max_qbuf) w->client_max_qbuf = s->qlen;
-        if ((long long)s->qlen > cfg.client_query_buffer_limit) {
+        if (qbuf_over_limit(s)) {
             /* Redis closes such a client without a reply */
             session_close(s);
             return;
@@ -361,12 +510,12 @@ static void on_readable(void *sess)
         if (!after_input(s)) return;
         if ((size_t)n < chunk) break; /* drained the socket */
     }
+    if (s->flags & SF_CLOSE_AFTER_REPLY) discard_input(s);
 }
 
 static void on_writable(void *sess)
 {
     struct session *s = sess;
-    if (s->flags & SF_CLOSE_ASAP) return; /* closed from on_readable/timers */
     session_flush(s);
 }
 
@@ -399,12 +548,11 @@ size_t session_describe(const struct session *s, char *buf, size_t len)
     return (size_t)snprintf(
         buf, len,
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
-        "ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu "
+        "ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu rbp=%zu obl=%zu "
         "oll=%zu omem=%zu tot-mem=%zu events=r%s cmd=%s user=default redir=-1 resp=%d worker=%u",
         (unsigned long long)s->id, s->conn->peer, s->conn->local, s->conn->fd,
         s->name ? s->name : "", (long long)((now - s->ctime_ms) / 1000),
         (long long)((now - s->last_ms) / 1000), flags, s->db, multi_count(s), s->qlen,
-        s->qcap - s->qlen, (size_t)REPLY_CHUNK, s->qpeak, obl, oll, omem,
-        s->qcap + s->out.chunks_mem + sizeof(*s), s->out.pending ? "w" : "", cmd, s->resp,
-        s->w->id);
+        s->qcap - s->qlen, s->argv_mem, multi_mem(s), (size_t)REPLY_CHUNK, s->qpeak, obl, oll, omem,
+        session_mem(s), s->out.pending ? "w" : "", cmd, s->resp, s->w->id);
 }

@@ -61,11 +61,8 @@ void worker_reset_stats(struct worker *w, unsigned gen)
 static void worker_kills(struct worker *w)
 {
     struct session *s = w->sessions;
-    while (s) {
-        struct session *next = s->wnext;
+    for (; s; s = s->wnext)
         if (atomic_load(&s->kill)) session_close(s);
-        s = next;
-    }
 }
 
 /* Paused clients resume as soon as the pause ends or is lifted. */
@@ -74,19 +71,12 @@ static void worker_unpause(struct worker *w)
     if (atomic_load(&srv.pause_kind) != PAUSE_NONE &&
         store_mstime() < atomic_load(&srv.pause_end_ms))
         return;
-    struct session *s = w->sessions;
-    while (s && w->npaused) {
-        struct session *next = s->wnext;
-        if (s->flags & SF_PAUSED) {
-            session_set_paused(s, false);
-            s->conn->ops->pause_read(s->conn, false);
-            session_process(s);
-            if (s->flags & SF_CLOSE_ASAP)
-                session_close(s);
-            else
-                session_flush(s);
-        }
-        s = next;
+    for (struct session *s = w->sessions; s && w->npaused; s = s->wnext) {
+        if (!(s->flags & SF_PAUSED) || session_closing(s)) continue;
+        session_set_paused(s, false);
+        s->conn->ops->pause_read(s->conn, false);
+        session_process(s);
+        session_flush(s);
     }
 }
 
@@ -95,15 +85,12 @@ static void worker_cron(struct worker *w, int64_t now_ms)
 {
     unsigned gen = atomic_load(&srv.resetstat_gen);
     if (gen != w->resetstat_seen) worker_reset_stats(w, gen);
-    struct session *s = w->sessions;
-    while (s) {
-        struct session *next = s->wnext;
-        if (cfg.timeout && now_ms - s->last_ms > cfg.timeout * 1000 &&
-            !(s->flags & (SF_PAUSED | SF_BLOCKED))) {
-            session_close(s);
-        }
-        s = next;
-    }
+    /* the idle timeout counts reads and writes (session.c sets last_ms on
+     * both); blocked and paused clients are exempt, as in Redis */
+    if (cfg.timeout)
+        for (struct session *s = w->sessions; s; s = s->wnext)
+            if (now_ms - s->last_ms > cfg.timeout * 1000 && !(s->flags & (SF_PAUSED | SF_BLOCKED)))
+                session_close(s);
 }
 
 int worker_main(void *arg)
@@ -152,8 +139,11 @@ int worker_main(void *arg)
                              EXPIRE_BUDGET_US * cfg.active_expire_effort, &w->st);
             w->expire_cycle_us += (uint64_t)(store_ustime() - now);
         }
+        /* the one place sessions are freed (session.h, "Closing") */
+        if (w->closing) session_reap(w);
     }
     ops->worker_stop(srv.tp, w->id);
+    session_reap(w); /* what worker_stop closed (on_close) */
     atomic_store(&w->running, false);
     return 0;
 }

@@ -45,6 +45,7 @@ struct worker {
     unsigned npaused;         /* sessions holding input for CLIENT PAUSE */
     struct session *sessions; /* this worker's clients (own list) */
     unsigned nsessions;
+    struct session *closing;          /* closed this iteration, freed by session_reap() */
     unsigned shard_first, shard_last; /* active-expiry share */
     atomic_int kill_pending;
     atomic_bool stop;

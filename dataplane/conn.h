@@ -19,8 +19,15 @@
  *   ops->close()  -> the app is done; the transport sends what is queued,
  *                    closes, frees the conn, and never calls back again
  *   on_close()    -> the transport lost the connection (reset, error, worker
- *                    stop); the app frees its session and must not touch the
- *                    conn after returning
+ *                    stop); the app must not touch the conn after returning
+ *                    (the transport frees it then)
+ *
+ * The closing rule (docs/architecture.md): neither side frees anything a
+ * caller up the stack may still use. The app never calls ops->close() from
+ * inside one of these callbacks; it marks its session and closes from its
+ * loop, after the events are handled. So a transport may call on_writable
+ * and then on_readable for the same event, and keep using the conn after a
+ * callback returns, unless that callback was on_close.
  */
 #ifndef SS_CONN_H
 #define SS_CONN_H

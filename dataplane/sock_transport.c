@@ -295,6 +295,16 @@ static void sc_close(struct conn *c)
     free(sc);
 }
 
+/* The transport loses a connection the app still holds (a dead socket it is
+ * not reading, worker stop): the app forgets it first, then it is freed. */
+static void sc_drop(struct sock_conn *sc)
+{
+    struct sock_worker *w = sc->w;
+    void *s = sc->c.session;
+    if (s) w->h->on_close(s);
+    sc_close(&sc->c);
+}
+
 static const struct conn_ops sock_conn_ops = {
     .recv = sc_recv,
     .send = sc_send,
@@ -334,26 +344,17 @@ static int sock_poll(struct transport *t, unsigned wi, int timeout_us)
         if (tag == TAG_CONN) {
             struct sock_conn *sc = (struct sock_conn *)evs[i].data.ptr;
             uint32_t e = evs[i].events;
-            /* readable first: EOF and errors surface through recv() */
-            if (e & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-                if (e & (EPOLLHUP | EPOLLERR) && sc->paused) {
-                    /* the app is not reading; a dead socket must still go */
-                    void *s = sc->c.session;
-                    sc_close(&sc->c);
-                    w->h->on_close(s);
-                    continue;
-                }
-                /* on_readable may close the connection: nothing after it may
-                 * touch sc unless the app asked for writability */
-                if (e & EPOLLOUT) {
-                    w->h->on_writable(sc->c.session);
-                    /* on_writable never closes (it reports errors by setting
-                     * its own state and closes from on_readable) */
-                }
-                w->h->on_readable(sc->c.session);
-            } else if (e & EPOLLOUT) {
-                w->h->on_writable(sc->c.session);
+            /* The app never frees a session or calls close() from inside
+             * these callbacks (it marks the session and frees it after the
+             * poll: conn.h), so sc stays valid across both of them. */
+            if (e & (EPOLLHUP | EPOLLERR) && sc->paused) {
+                /* the app is not reading; a dead socket must still go */
+                sc_drop(sc);
+                continue;
             }
+            if (e & EPOLLOUT) w->h->on_writable(sc->c.session);
+            /* EOF and errors surface through recv() */
+            if (e & (EPOLLIN | EPOLLHUP | EPOLLERR)) w->h->on_readable(sc->c.session);
         } else if (tag == TAG_LISTEN) {
             accept_all(w, (struct sock_listener *)evs[i].data.ptr);
         } else {
@@ -374,12 +375,7 @@ static void sock_worker_stop(struct transport *t, unsigned wi)
 {
     struct sock_transport *st = (struct sock_transport *)t;
     struct sock_worker *w = &st->w[wi];
-    while (w->conns) {
-        struct sock_conn *sc = w->conns;
-        void *s = sc->c.session;
-        sc_close(&sc->c);
-        if (s) w->h->on_close(s);
-    }
+    while (w->conns) sc_drop(w->conns);
     for (int i = 0; i < w->nls; i++) {
         close(w->ls[i].fd);
         if (w->ls[i].is_unix) unlink(st->cfg.unixsocket);

@@ -64,6 +64,10 @@ static void reply_raw_slow(struct reply *r, const char *p, size_t len)
     while (len) {
         size_t cap = len > REPLY_CHUNK ? len : REPLY_CHUNK;
         if (cap > UINT32_MAX / 2) cap = UINT32_MAX / 2;
+        if (r->over || (r->limit && r->chunks_mem + cap > r->limit)) {
+            r->over = 1;
+            return;
+        }
         t = chunk_new(r, cap);
         if (!t) return;
         size_t n = len < cap ? len : cap;
@@ -125,7 +129,11 @@ void reply_ok(struct reply *r)
  * line), the code is remembered for INFO errorstats. */
 void reply_error(struct reply *r, const char *msg)
 {
-    size_t n = strlen(msg);
+    reply_error_len(r, msg, strlen(msg));
+}
+
+void reply_error_len(struct reply *r, const char *msg, size_t n)
+{
     const char *sp = memchr(msg, ' ', n);
     size_t cl = sp ? (size_t)(sp - msg) : n;
     if (cl >= sizeof(r->last_err)) cl = sizeof(r->last_err) - 1;

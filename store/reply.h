@@ -40,6 +40,8 @@ struct reply {
     size_t chunks_mem; /* allocated chunk bytes (omem, obuf limits) */
     uint8_t resp;      /* 2 or 3 */
     uint8_t off;       /* CLIENT REPLY OFF / SKIP: discard output */
+    uint8_t over;      /* a chunk would have passed `limit`: output dropped */
+    size_t limit;      /* most chunk bytes this buffer may hold; 0 = no bound */
     uint32_t nerrors;  /* errors emitted (the dispatcher reads and resets) */
     char last_err[32]; /* code of the last error ("ERR", "WRONGTYPE") */
 };
@@ -57,6 +59,8 @@ void reply_simple(struct reply *r, const char *s); /* +s */
 void reply_ok(struct reply *r);
 void reply_errs(struct reply *r, enum serr e);      /* fixed text */
 void reply_error(struct reply *r, const char *msg); /* "CODE text" */
+/* The same, binary safe (the text may hold NUL bytes). */
+void reply_error_len(struct reply *r, const char *msg, size_t len);
 void reply_errorf(struct reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void reply_int(struct reply *r, long long v);
 void reply_bulk(struct reply *r, const void *p, size_t len);
@@ -81,6 +85,16 @@ struct rdefer reply_defer(struct reply *r);
 void reply_defer_array(struct reply *r, struct rdefer d, long n);
 void reply_defer_map(struct reply *r, struct rdefer d, long n);
 void reply_defer_set(struct reply *r, struct rdefer d, long n);
+
+/* The output-buffer bound: once a new chunk would take chunks_mem past
+ * `limit`, nothing more is stored and `over` is set for good, so a reply
+ * that can never be delivered (a client past its hard limit, an
+ * unauthenticated client not reading) stops costing memory mid-command;
+ * the owner closes the client when it sees `over`. */
+static inline void reply_set_limit(struct reply *r, size_t limit)
+{
+    r->limit = limit;
+}
 
 /* Fill iov with up to max segments of unsent data; returns the count. */
 int reply_iov(struct reply *r, struct iovec *iov, int max);
