@@ -220,7 +220,18 @@ static void tcp_ack(struct net_worker *w, struct tcb *t, const struct tcp_seg *s
             tcp_mark_output(w, t);
         }
     }
-    if (t->flags & TCBF_PERSIST) t->retries = 0; /* the peer answers probes */
+    if (t->flags & TCBF_PERSIST) {
+        t->retries = 0; /* the peer answers probes */
+        /* The window is still closed and the probe byte was not taken: it
+         * is not in flight. Step back, so that our ACKs carry SEQ = SND.UNA,
+         * the peer's RCV.NXT, the one sequence number a receiver with a
+         * zero window accepts (RFC 9293 §3.10.7.4): one carrying SND.UNA+1
+         * is dropped, and the peer would never see its own requests
+         * acknowledged while its window stays closed. The next probe
+         * resends the byte. */
+        if (seg_wnd == 0 && ack == t->snd_una && SEQ_GT(t->snd_nxt, t->snd_una))
+            t->snd_nxt = t->snd_una;
+    }
 }
 
 /* Insert [seq, seq+len) into the out-of-order interval list (sorted,

@@ -191,6 +191,44 @@ static void test_sender_sws_and_persist(void)
     th_teardown(h);
 }
 
+/* A peer whose window stays closed keeps sending requests (a client that
+ * pipelines while a big reply waits for it to read): our ACK of its data
+ * must carry SEQ = SND.UNA, its RCV.NXT. After a probe byte it did not take,
+ * SEQ = SND.UNA+1 is outside its zero window: it dropped every such ACK and
+ * retransmitted the request forever, which the server had long executed. */
+static void test_zero_window_peer_sees_our_acks(void)
+{
+    struct th *h = th_setup();
+    struct tcb *t = th_establish(h, 65535, 1460, -1);
+    uint32_t una = h->iss + 1 + 2920;
+    th_app_send(h, big, 2920);
+    th_drain(h);
+    th_seg(h, TCP_F_ACK, h->snd_nxt, una, 0, NULL, 0); /* all taken, window closed */
+    th_app_send(h, big, 2000);
+    CHECK(t->flags & TCBF_PERSIST);
+    th_advance(h, TCP_PERSIST_MIN_US + 300000);
+    struct th_pkt p;
+    unsigned probes = 0;
+    while (th_next(h, &p))
+        if (p.len == 1 && p.seq == una) probes++;
+    CHECK_EQ(probes, 1);
+    /* the probe is answered: nothing taken, the window still closed */
+    th_seg(h, TCP_F_ACK, h->snd_nxt, una, 0, NULL, 0);
+    th_drain(h);
+    uint32_t req = h->snd_nxt;
+    th_seg(h, TCP_F_ACK | TCP_F_PSH, req, una, 0, "PING\r\n", 6);
+    th_advance(h, 300000); /* past the delayed ACK */
+    unsigned acks = 0;
+    while (th_next(h, &p)) {
+        if (p.len != 0 || p.ack != req + 6) continue;
+        CHECK_EQ(p.seq, una);
+        acks++;
+    }
+    CHECK(acks >= 1);
+    CHECK(h->rxlen >= 6 && memcmp(h->rx + h->rxlen - 6, "PING\r\n", 6) == 0);
+    th_teardown(h);
+}
+
 /* Send buffer full: send() accepts part, then -EAGAIN; on_writable once
  * ACKs free space. */
 static void test_writable(void)
@@ -218,6 +256,7 @@ int main(void)
     test_newreno();
     test_limited_transmit();
     test_sender_sws_and_persist();
+    test_zero_window_peer_sees_our_acks();
     test_writable();
     if (th_failures) {
         fprintf(stderr, "test_tcp_send: %d failures\n", th_failures);
