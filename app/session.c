@@ -138,13 +138,13 @@ static void evict_clients(struct worker *w, size_t limit)
 /* Bring srv.clients_mem up to date with s (after input, output, mail). */
 static void mem_update(struct session *s)
 {
-    size_t now = session_closing(s) ? 0 : session_mem(s);
+    if (session_closing(s)) return;
+    size_t now = session_mem(s);
     if (now == s->mem) return;
     atomic_fetch_add(&srv.clients_mem, (int64_t)now - (int64_t)s->mem);
     s->mem = now;
     size_t limit = clients_mem_limit();
-    if (limit && now > 0 && (size_t)atomic_load(&srv.clients_mem) > limit)
-        evict_clients(s->w, limit);
+    if (limit && (size_t)atomic_load(&srv.clients_mem) > limit) evict_clients(s->w, limit);
 }
 
 static void session_free(struct session *s)
@@ -160,7 +160,6 @@ static void session_free(struct session *s)
     if (s->wnext) s->wnext->wprev = s->wprev;
     w->nsessions--;
     atomic_fetch_sub(&srv.connected_clients, 1);
-    atomic_fetch_sub(&srv.clients_mem, (int64_t)s->mem);
     resp_parser_free(&s->parser);
     reply_release(&s->out);
     free(s->qbuf);
@@ -175,6 +174,10 @@ void session_close(struct session *s)
     /* out of the registry now: no other thread finds it, and the
      * transport may free the conn (on_close) before the reaper runs */
     registry_del(s);
+    /* and out of the clients' memory: an eviction loop that closed it
+     * must see it gone (the reaper frees it within this iteration) */
+    atomic_fetch_sub(&srv.clients_mem, (int64_t)s->mem);
+    s->mem = 0;
     s->cnext = s->w->closing;
     s->w->closing = s;
 }
@@ -288,7 +291,7 @@ bool session_flush(struct session *s)
 void session_output_added(struct session *s)
 {
     if (session_closing(s)) return;
-    if (s->out.chunks_mem > REPLY_CHUNK && obuf_over_limit(s)) {
+    if ((s->out.over || s->out.chunks_mem > REPLY_CHUNK) && obuf_over_limit(s)) {
         session_close(s);
         return;
     }
@@ -361,7 +364,7 @@ static void process_buf(struct session *s, const char *buf, size_t len)
         s->argv_mem = am;
         dispatch_command(s, s->parser.argc, s->parser.argv);
         s->argv_mem = 0;
-        if (s->out.chunks_mem > REPLY_CHUNK && obuf_over_limit(s)) {
+        if ((s->out.over || s->out.chunks_mem > REPLY_CHUNK) && obuf_over_limit(s)) {
             session_close(s);
             break;
         }
@@ -388,12 +391,17 @@ void session_process(struct session *s)
     if (s->out.chunks_mem > w->client_max_obuf) w->client_max_obuf = s->out.chunks_mem;
 }
 
-/* Make room for at least `want` more bytes in the query buffer. */
+/* Make room for at least `want` more bytes in the query buffer: doubling
+ * for ordinary reads, exactly for a big argument (as Redis does), so a
+ * 20 MB value costs 20 MB of buffer, not 32. */
 static bool qbuf_reserve(struct session *s, size_t want)
 {
     if (s->qcap - s->qlen >= want) return true;
     size_t cap = s->qcap ? s->qcap : QBUF_INIT;
-    while (cap - s->qlen < want) cap *= 2;
+    if (want > READ_CHUNK)
+        cap = s->qlen + want;
+    else
+        while (cap - s->qlen < want) cap *= 2;
     char *p = realloc(s->qbuf, cap);
     if (!p) return false;
     s->qbuf = p;
@@ -539,12 +547,13 @@ size_t session_describe(const struct session *s, char *buf, size_t len)
     if (atomic_load_explicit(&s->watch.dirty, memory_order_relaxed)) flags[nf++] = 'd';
     if (nf == 0) flags[nf++] = 'N';
     flags[nf] = '\0';
-    /* Redis reports its 16 KiB static reply buffer (obl) apart from the
-     * reply list (oll, omem); our first chunk plays the static buffer */
-    size_t mem = s->out.chunks_mem;
-    size_t omem = mem > REPLY_CHUNK ? mem - REPLY_CHUNK : 0;
-    size_t obl = omem ? 0 : s->out.pending;
-    size_t oll = (omem + REPLY_CHUNK - 1) / REPLY_CHUNK;
+    /* Redis reports its 16 KiB static reply buffer (obl: bytes in it) apart
+     * from the reply list (oll: blocks, omem: their bytes); our first chunk
+     * plays the static buffer. Scalars only: another worker may be reading. */
+    size_t omem = obuf_mem(s), pending = s->out.pending;
+    uint32_t nchunks = s->out.nchunks;
+    size_t oll = nchunks > 1 ? nchunks - 1 : 0;
+    size_t obl = oll ? (pending < REPLY_CHUNK ? pending : REPLY_CHUNK) : pending;
     return (size_t)snprintf(
         buf, len,
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "

@@ -31,6 +31,7 @@ void reply_release(struct reply *r)
     r->head = r->tail = NULL;
     r->pending = 0;
     r->chunks_mem = 0;
+    r->nchunks = 0;
 }
 
 static struct rchunk *chunk_new(struct reply *r, size_t cap)
@@ -46,6 +47,7 @@ static struct rchunk *chunk_new(struct reply *r, size_t cap)
         r->head = c;
     r->tail = c;
     r->chunks_mem += cap;
+    r->nchunks++;
     return c;
 }
 
@@ -393,11 +395,13 @@ void reply_consume(struct reply *r, size_t n)
             }
             r->head = r->tail = NULL;
             r->chunks_mem -= c->cap;
+            r->nchunks--;
             free(c);
             return;
         }
         r->head = c->next;
         r->chunks_mem -= c->cap;
+        r->nchunks--;
         free(c);
     }
 }

@@ -38,6 +38,7 @@ struct reply {
     struct rchunk *head, *tail;
     size_t pending;    /* bytes not yet consumed */
     size_t chunks_mem; /* allocated chunk bytes (omem, obuf limits) */
+    uint32_t nchunks;  /* chunks in the chain (CLIENT LIST oll) */
     uint8_t resp;      /* 2 or 3 */
     uint8_t off;       /* CLIENT REPLY OFF / SKIP: discard output */
     uint8_t over;      /* a chunk would have passed `limit`: output dropped */
