@@ -4,12 +4,16 @@
 
 #include "blocking.h"
 #include "block.h"
-#include "mailbox.h"
 #include "server.h"
 #include "session.h"
 #include "worker.h"
 
 void cmd_client_unblock(struct cmdctx *c);
+
+/* Mail kinds: a blocked client's reply (ptr: blk_client; buf/len: the
+ * reply) and CLIENT UNBLOCK (ptr: blk_client; arg: BLOCK_UNBLOCK_TIMEOUT or
+ * BLOCK_UNBLOCK_ERROR). */
+static uint32_t mail_block_served, mail_block_unblock;
 
 /* Called by a server with shard locks held, on any thread. */
 static void deliver(struct blk_client *bc, char *bytes, size_t len)
@@ -21,17 +25,24 @@ static void deliver(struct blk_client *bc, char *bytes, size_t len)
         while (!(m = calloc(1, sizeof(*m)))) {
         }
     }
-    m->kind = MAIL_BLOCK_SERVED;
+    m->kind = mail_block_served;
     m->id = bc->client_id;
     m->ptr = bc;
     m->buf = bytes;
     m->len = len;
-    mailbox_post(bc->worker, m);
+    worker_post(bc->worker, m);
+}
+
+static void on_block_mail(void *owner, struct mail *m)
+{
+    block_on_mail(owner, m);
 }
 
 void block_init(void)
 {
     blk_set_deliver(deliver);
+    mail_block_served = mail_kind_register("block-served", on_block_mail);
+    mail_block_unblock = mail_kind_register("block-unblock", on_block_mail);
 }
 
 static void recompute_deadline(struct worker *w)
@@ -99,7 +110,7 @@ void block_on_mail(struct worker *w, struct mail *m)
         return;
     }
     s->out.off = (s->flags & SF_REPLY_OFF) ? 1 : 0;
-    if (m->kind == MAIL_BLOCK_SERVED) {
+    if (m->kind == mail_block_served) {
         reply_raw(&s->out, m->buf, m->len);
         if (m->len && m->buf[0] == '-') worker_count_error(w, "WRONGTYPE");
     } else if (m->arg == BLOCK_UNBLOCK_ERROR) {
@@ -169,11 +180,11 @@ void cmd_client_unblock(struct cmdctx *c)
         if (bc && blk_claim(bc, BLK_UNBLOCKED)) {
             struct mail *m = calloc(1, sizeof(*m));
             if (m) {
-                m->kind = MAIL_BLOCK_UNBLOCK;
+                m->kind = mail_block_unblock;
                 m->arg = (uint32_t)mode;
                 m->id = s->id;
                 m->ptr = bc;
-                mailbox_post(w->id, m);
+                worker_post(w->id, m);
                 done = true;
             } else {
                 atomic_store(&bc->state, BLK_WAITING); /* nothing happened */

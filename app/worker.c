@@ -12,7 +12,6 @@
 #include "config.h"
 #include "db.h"
 #include "server.h"
-#include "mailbox.h"
 #include "session.h"
 #include "worker.h"
 
@@ -57,6 +56,17 @@ void worker_reset_stats(struct worker *w, unsigned gen)
     __atomic_store_n(&w->resetstat_seen, gen, __ATOMIC_RELEASE);
 }
 
+static void wake_worker(void *arg)
+{
+    struct worker *w = arg;
+    srv.tp->ops->wake(srv.tp, w->id);
+}
+
+void worker_post(unsigned wid, struct mail *m)
+{
+    mailbox_post(&srv.workers[wid].mbox, m);
+}
+
 /* CLIENT KILL from another worker: the killer flags sessions and wakes us. */
 static void worker_kills(struct worker *w)
 {
@@ -99,7 +109,7 @@ int worker_main(void *arg)
     if (numa_available() >= 0) numa_set_localalloc();
     pthread_mutex_init(&w->blk_lock, NULL);
     w->blk_next_deadline = INT64_MAX;
-    int rc = mailbox_init(w);
+    int rc = mailbox_init(&w->mbox, wake_worker, w);
     if (rc == 0) rc = srv.tp->ops->worker_start(srv.tp, w->id, &session_handler, w);
     if (rc < 0) {
         fprintf(stderr, "worker %u: transport start failed: %s\n", w->id, strerror(-rc));
@@ -120,7 +130,7 @@ int worker_main(void *arg)
             w->iter_tsc = rte_rdtsc();
         }
         ops->poll(srv.tp, w->id, 10000);
-        mailbox_drain(w);
+        mailbox_drain(&w->mbox, w);
         if (w->blocked) block_timeouts(w, store_mstime());
         if (blk_deferred_pending()) blk_serve_deferred(&srv.ks, &w->st);
         if (w->npaused) worker_unpause(w);

@@ -18,8 +18,7 @@
 
 #define ERRSTAT_MAX 128
 
-struct rte_ring;
-struct mail;
+#include "mailbox.h"
 
 struct errstat {
     char code[32];
@@ -55,11 +54,7 @@ struct worker {
     uint64_t expire_cycle_us;
     struct sarg *argv; /* scratch argument array */
     int argv_cap;
-    /* mailbox (app/mailbox.h): MPSC ring, overflow list */
-    struct rte_ring *mbox;
-    pthread_mutex_t mbox_lock;
-    struct mail *mbox_over;
-    atomic_uint mbox_nover;
+    struct mailbox mbox; /* cross-thread events (store/mailbox.h) */
     /* blocked sessions (app/block.h) */
     pthread_mutex_t blk_lock; /* guards session.blk against CLIENT UNBLOCK */
     struct session *blocked;
@@ -76,6 +71,8 @@ static inline int64_t worker_now_us(const struct worker *w, uint64_t tsc)
 /* CONFIG RESETSTAT on this worker's own thread: zero its counters and
  * record that it has seen generation `gen`. */
 void worker_reset_stats(struct worker *w, unsigned gen);
+/* From any thread: post m to worker wid's mailbox (and wake it). */
+void worker_post(unsigned wid, struct mail *m);
 /* Count an error reply (errorstats). */
 void worker_count_error(struct worker *w, const char *code);
 
