@@ -159,7 +159,6 @@ static void session_free(struct session *s)
         w->sessions = s->wnext;
     if (s->wnext) s->wnext->wprev = s->wprev;
     w->nsessions--;
-    atomic_fetch_sub(&srv.connected_clients, 1);
     resp_parser_free(&s->parser);
     reply_release(&s->out);
     free(s->qbuf);
@@ -174,10 +173,12 @@ void session_close(struct session *s)
     /* out of the registry now: no other thread finds it, and the
      * transport may free the conn (on_close) before the reaper runs */
     registry_del(s);
-    /* and out of the clients' memory: an eviction loop that closed it
-     * must see it gone (the reaper frees it within this iteration) */
+    /* and out of the counts: an eviction loop that closed it must see its
+     * memory gone, and maxclients must not count it against a connection
+     * accepted before the reaper runs (within this iteration) */
     atomic_fetch_sub(&srv.clients_mem, (int64_t)s->mem);
     s->mem = 0;
+    atomic_fetch_sub(&srv.connected_clients, 1);
     s->cnext = s->w->closing;
     s->w->closing = s;
 }
