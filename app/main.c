@@ -27,6 +27,7 @@
 #include "info.h"
 #include "server.h"
 #include "block.h"
+#include "exec_app.h"
 #include "worker.h"
 #ifdef SS_HAVE_DPDK_TRANSPORT
 #include "dpdk_transport.h"
@@ -172,6 +173,7 @@ int main(int argc, char **argv)
     pthread_mutex_init(&srv.clients_lock, NULL);
     srv.ncmds = cmdtable_init();
     block_init();
+    exec_init();
     srand((unsigned)srv.start_us);
     dict_hash_seed((uint64_t)srv.start_us * 0x9e3779b97f4a7c15ULL);
 

@@ -17,11 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_cycles.h>
-
 #include "blocking.h"
 #include "cmdtable.h"
 #include "config.h"
+#include "exec_app.h"
 #include "multi.h"
 #include "server.h"
 #include "session.h"
@@ -203,43 +202,28 @@ static int exec_shards(struct session *s, const struct multi_state *m, uint16_t 
     return n;
 }
 
-/* Run the queue; the caller holds the shards. Returns the db selected at
- * the end (SELECT inside the transaction carries on after it). */
-static int exec_run(struct cmdctx *c, struct session *s, const struct multi_state *m, bool all)
+/* Run the queue through the executor; the caller holds the shards. Returns
+ * the db selected at the end (SELECT inside the transaction carries on
+ * after it). */
+static int exec_queue(struct cmdctx *c, struct session *s, const struct multi_state *m)
 {
-    struct worker *w = s->w;
     int db = c->db;
     reply_array(c->r, m->n);
     for (int i = 0; i < m->n; i++) {
         const struct mq_cmd *q = &m->v[i];
-        struct cmdctx qc = {
-            .argc = q->argc,
-            .argv = q->argv,
-            .r = c->r,
-            .ks = c->ks,
+        struct exec_ctx x = {
             .db = db,
+            .r = c->r,
+            .flags = EXEC_NO_BLOCK | EXEC_LOCKS_HELD | EXEC_IN_MULTI,
             .now_ms = c->now_ms,
-            .st = c->st,
-            .cmd = q->cmd,
             .client = s,
-            .max_bulk = cfg.proto_max_bulk_len,
-            .no_block = true,
-            .locks_held = all,
+            .thread = s->w,
         };
-        uint32_t errs_before = c->r->nerrors;
-        uint64_t tsc0 = rte_rdtsc();
-        q->cmd->handler(&qc);
-        int64_t dt = (int64_t)((double)(rte_rdtsc() - tsc0) * w->us_per_tsc);
-        db = qc.db;
-        c->dirty += qc.dirty;
-        struct cmdstat *cs = &w->cmdstats[q->cmd->id];
-        cs->calls++;
-        cs->usec += (uint64_t)dt;
-        if (c->r->nerrors != errs_before) {
-            cs->failed++;
-            worker_count_error(w, c->r->last_err);
-            c->nested_errors += c->r->nerrors - errs_before;
-        }
+        exec_run(&x, q->cmd, q->argc, q->argv);
+        db = x.db;
+        c->dirty += x.dirty;
+        /* counted for the queued command, not again as EXEC's failure */
+        c->nested_errors += x.errors;
     }
     return db;
 }
@@ -280,7 +264,7 @@ void cmd_exec(struct cmdctx *c)
     if (dirty) {
         reply_null_array(c->r);
     } else {
-        c->db = exec_run(c, s, m, all);
+        c->db = exec_queue(c, s, m);
         /* clients blocked on keys the transaction created are served
          * before anyone else sees them (store/blocking.h) */
         for (int i = 0; i < nids; i++) {
