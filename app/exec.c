@@ -151,6 +151,8 @@ void exec_run(struct exec_ctx *x, const struct cmd *c, int argc, struct sarg *ar
         .max_bulk = cfg.proto_max_bulk_len,
         .no_block = (x->flags & EXEC_NO_BLOCK) != 0,
         .locks_held = held,
+        .log = (x->flags & EXEC_NO_LOG) ? NULL : &w->wlog,
+        .replaying = (x->flags & EXEC_REPLAY) != 0,
     };
     x->cmd = c;
     x->blocked = NULL;
@@ -181,14 +183,22 @@ void exec_run(struct exec_ctx *x, const struct cmd *c, int argc, struct sarg *ar
         ks_lock(&srv.ks, ids[0]);
     else if (nsh > 1)
         ks_lock_set(&srv.ks, ids, nsh);
+    /* The unit of the write log is opened and committed under the locks
+     * taken here; a command that takes its locks itself (EXEC, the
+     * keyspace-wide writers) does it under its own (cmd.h). A queued
+     * command adds its effect to EXEC's open unit. */
+    bool unit = nsh > 0 || (x->flags & EXEC_IN_MULTI);
+    if (unit) cmd_unit_begin(&ctx);
     c->handler(&ctx);
+    if (unit) cmd_unit_end(&ctx);
+    x->seq = ctx.seq;
     x->blocked = ctx.blocked;
     /* blocked clients waiting for keys this command created are served
      * before anyone else can see the keys (store/blocking.h); under EXEC,
      * EXEC serves them once the whole transaction ran */
     for (int i = 0; i < nsh; i++) {
         if (blk_has_ready(&srv.ks.shards[ids[i]])) {
-            blk_serve_locked(&srv.ks, ids, nsh, ctx.now_ms, &w->st);
+            blk_serve_locked(&srv.ks, ids, nsh, ctx.now_ms, &w->st, ctx.log);
             break;
         }
     }
@@ -196,7 +206,7 @@ void exec_run(struct exec_ctx *x, const struct cmd *c, int argc, struct sarg *ar
         ks_unlock(&srv.ks, ids[0]);
     else if (nsh > 1)
         ks_unlock_set(&srv.ks, ids, nsh);
-    if (!held && blk_deferred_pending()) blk_serve_deferred(&srv.ks, &w->st);
+    if (!held && blk_deferred_pending()) blk_serve_deferred(&srv.ks, &w->st, ctx.log);
     int64_t dt = (int64_t)((double)(rte_rdtsc() - tsc0) * w->us_per_tsc);
     if (ids != ids_small) {
         free(ids);

@@ -264,12 +264,17 @@ void cmd_exec(struct cmdctx *c)
     if (dirty) {
         reply_null_array(c->r);
     } else {
+        /* one unit for the whole transaction (Redis 7 never logs EXEC
+         * itself: MULTI/EXEC wrap the unit when it has several effects) */
+        cmd_unit_begin(c);
         c->db = exec_queue(c, s, m);
+        cmd_effect_suppress(c);
+        cmd_unit_end(c);
         /* clients blocked on keys the transaction created are served
          * before anyone else sees them (store/blocking.h) */
         for (int i = 0; i < nids; i++) {
             if (blk_has_ready(&c->ks->shards[ids[i]])) {
-                blk_serve_locked(c->ks, ids, nids, c->now_ms, c->st);
+                blk_serve_locked(c->ks, ids, nids, c->now_ms, c->st, c->log);
                 break;
             }
         }

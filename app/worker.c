@@ -110,6 +110,8 @@ int worker_main(void *arg)
     pthread_mutex_init(&w->blk_lock, NULL);
     w->blk_next_deadline = INT64_MAX;
     int rc = mailbox_init(&w->mbox, wake_worker, w);
+    wlog_buf_init(&w->wlog);
+    wlog_register(&w->wlog);
     if (rc == 0) rc = srv.tp->ops->worker_start(srv.tp, w->id, &session_handler, w);
     if (rc < 0) {
         fprintf(stderr, "worker %u: transport start failed: %s\n", w->id, strerror(-rc));
@@ -132,7 +134,7 @@ int worker_main(void *arg)
         ops->poll(srv.tp, w->id, 10000);
         mailbox_drain(&w->mbox, w);
         if (w->blocked) block_timeouts(w, store_mstime());
-        if (blk_deferred_pending()) blk_serve_deferred(&srv.ks, &w->st);
+        if (blk_deferred_pending()) blk_serve_deferred(&srv.ks, &w->st, &w->wlog);
         if (w->npaused) worker_unpause(w);
         ops->flush(srv.tp, w->id);
         if (atomic_load_explicit(&w->kill_pending, memory_order_relaxed) &&
@@ -146,7 +148,7 @@ int worker_main(void *arg)
         if (cfg.active_expire && now - w->last_expire_us >= EXPIRE_PERIOD_US) {
             w->last_expire_us = now;
             db_active_expire(&srv.ks, w->shard_first, w->shard_last,
-                             EXPIRE_BUDGET_US * cfg.active_expire_effort, &w->st);
+                             EXPIRE_BUDGET_US * cfg.active_expire_effort, &w->st, &w->wlog);
             w->expire_cycle_us += (uint64_t)(store_ustime() - now);
         }
         /* the one place sessions are freed (session.h, "Closing") */

@@ -19,6 +19,7 @@
 #define ERRSTAT_MAX 128
 
 #include "mailbox.h"
+#include "wlog.h"
 
 struct errstat {
     char code[32];
@@ -54,7 +55,8 @@ struct worker {
     uint64_t expire_cycle_us;
     struct sarg *argv; /* scratch argument array */
     int argv_cap;
-    struct mailbox mbox; /* cross-thread events (store/mailbox.h) */
+    struct mailbox mbox;  /* cross-thread events (store/mailbox.h) */
+    struct wlog_buf wlog; /* this worker's part of the write log (store/wlog.h) */
     /* blocked sessions (app/block.h) */
     pthread_mutex_t blk_lock; /* guards session.blk against CLIENT UNBLOCK */
     struct session *blocked;

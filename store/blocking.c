@@ -313,15 +313,21 @@ static bool kind_wants(int kind, int type)
 
 /* Serve the waiters of one key in FIFO order while it has elements. */
 static void serve_key(struct keyspace *ks, struct shard *s, struct blk_key *bk,
-                      const uint16_t *held, int nheld, int64_t now_ms, struct wstats *st)
+                      const uint16_t *held, int nheld, int64_t now_ms, struct wstats *st,
+                      struct wlog_buf *log)
 {
     struct sarg key = {.p = bk->key, .len = bk->klen};
     for (struct blk_rec *r = bk->head, *next; r; r = next) {
         next = r->next;
         struct blk_client *bc = r->bc;
         if (atomic_load(&bc->state) != BLK_WAITING) continue;
-        struct cmdctx c = {
-            .argc = 0, .ks = ks, .db = bk->db, .now_ms = now_ms, .st = st, .no_block = true};
+        struct cmdctx c = {.argc = 0,
+                           .ks = ks,
+                           .db = bk->db,
+                           .now_ms = now_ms,
+                           .st = st,
+                           .no_block = true,
+                           .log = log};
         struct kentry *e = db_lookup_quiet(&c, bk->db, &key);
         if (!e) break;
         if (!kind_wants(bc->kind, e->val->type)) continue;
@@ -337,10 +343,14 @@ static void serve_key(struct keyspace *ks, struct shard *s, struct blk_key *bk,
         reply_init(&rep);
         rep.resp = bc->resp;
         c.r = &rep;
+        /* each served client's pop is a unit of its own, after the push's
+         * (the server committed its unit before serving) */
+        cmd_unit_begin(&c);
         if (bc->kind == BLK_ZPOP || bc->kind == BLK_ZMPOP)
             zset_blk_serve(&c, bc, &key);
         else
             list_blk_serve(&c, bc, &key);
+        cmd_unit_end(&c);
         if (st) st->dirty += c.dirty;
         size_t len;
         char *bytes = reply_flatten(&rep, &len);
@@ -351,7 +361,7 @@ static void serve_key(struct keyspace *ks, struct shard *s, struct blk_key *bk,
 
 /* Take the ready keys of one held shard until none is left. */
 static void serve_shard(struct keyspace *ks, struct shard *s, const uint16_t *held, int nheld,
-                        int64_t now_ms, struct wstats *st)
+                        int64_t now_ms, struct wstats *st, struct wlog_buf *log)
 {
     struct blk_shard *b = s->blk;
     while (b->rhead) {
@@ -360,7 +370,7 @@ static void serve_shard(struct keyspace *ks, struct shard *s, const uint16_t *he
         if (!b->rhead) b->rtail = NULL;
         bk->ready = false;
         atomic_fetch_sub_explicit(&blk_pending, 1, memory_order_relaxed);
-        serve_key(ks, s, bk, held, nheld, now_ms, st);
+        serve_key(ks, s, bk, held, nheld, now_ms, st, log);
         if (!bk->head && !bk->ready) {
             dict_unlink_node(&b->keys[bk->db], &bk->node);
             free(bk);
@@ -369,7 +379,7 @@ static void serve_shard(struct keyspace *ks, struct shard *s, const uint16_t *he
 }
 
 void blk_serve_locked(struct keyspace *ks, const uint16_t *held, int nheld, int64_t now_ms,
-                      struct wstats *st)
+                      struct wstats *st, struct wlog_buf *log)
 {
     /* serving a move may make a key of another held shard ready: loop */
     bool again = true;
@@ -378,7 +388,7 @@ void blk_serve_locked(struct keyspace *ks, const uint16_t *held, int nheld, int6
         for (int i = 0; i < nheld; i++) {
             struct shard *s = &ks->shards[held[i]];
             if (!blk_has_ready(s)) continue;
-            serve_shard(ks, s, held, nheld, now_ms, st);
+            serve_shard(ks, s, held, nheld, now_ms, st, log);
             again = true;
         }
     }
@@ -389,7 +399,7 @@ bool blk_deferred_pending(void)
     return defer_head || atomic_load_explicit(&blk_pending, memory_order_relaxed);
 }
 
-void blk_serve_deferred(struct keyspace *ks, struct wstats *st)
+void blk_serve_deferred(struct keyspace *ks, struct wstats *st, struct wlog_buf *log)
 {
     while (defer_head) {
         struct blk_defer *d = defer_head;
@@ -409,7 +419,7 @@ void blk_serve_deferred(struct keyspace *ks, struct wstats *st)
                                  : NULL;
         /* re-check: mark it ready again and serve with both shards held */
         if (bk) mark_ready(s->blk, bk);
-        blk_serve_locked(ks, ids, n, store_mstime(), st);
+        blk_serve_locked(ks, ids, n, store_mstime(), st, log);
         ks_unlock_set(ks, ids, n);
         free(d);
     }
@@ -421,10 +431,10 @@ void blk_serve_deferred(struct keyspace *ks, struct wstats *st)
         ks_lock(ks, i);
         if (blk_has_ready(s)) {
             uint16_t id = (uint16_t)i;
-            blk_serve_locked(ks, &id, 1, store_mstime(), st);
+            blk_serve_locked(ks, &id, 1, store_mstime(), st, log);
         }
         ks_unlock(ks, i);
-        if (defer_head) blk_serve_deferred(ks, st);
+        if (defer_head) blk_serve_deferred(ks, st, log);
     }
 }
 

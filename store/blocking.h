@@ -69,7 +69,7 @@ struct blk_client {
     uint8_t where;     /* pop side */
     uint8_t whereto;   /* BLK_MOVE: push side */
     int db;
-    long count;          /* BLK_MPOP / BLK_ZMPOP */
+    long count;          /* BLK_MPOP / BLK_ZMPOP; BLK_MOVE: 1 for BRPOPLPUSH (its effect) */
     int64_t deadline_ms; /* absolute; 0 = forever */
     uint64_t client_id;  /* set by the app before the shard locks drop */
     unsigned worker;     /* whose mailbox receives the reply */
@@ -115,10 +115,10 @@ void blk_signal_swapdb_locked(struct keyspace *ks, int a, int b);
 bool blk_has_ready(const struct shard *s);
 /* Serve the ready keys of the held shards (sorted, unique ids). */
 void blk_serve_locked(struct keyspace *ks, const uint16_t *held, int nheld, int64_t now_ms,
-                      struct wstats *st);
+                      struct wstats *st, struct wlog_buf *log);
 /* After unlocking: serve this thread's deferred cross-shard moves, then
  * sweep shards with orphaned ready keys. Takes locks itself. */
-void blk_serve_deferred(struct keyspace *ks, struct wstats *st);
+void blk_serve_deferred(struct keyspace *ks, struct wstats *st, struct wlog_buf *log);
 /* Anything for blk_serve_deferred() to do on this thread? */
 bool blk_deferred_pending(void);
 

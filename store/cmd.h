@@ -31,6 +31,7 @@ struct wstats {
 
 struct cmd;
 struct blk_client;
+struct wlog_buf;
 
 struct cmdctx {
     int argc;
@@ -65,7 +66,46 @@ struct cmdctx {
         uint16_t shard;
     } memo[4];
     unsigned memo_next;
+    /* The write log (store/wlog.h): the executing thread's buffer (NULL:
+     * nothing is logged, e.g. while an AOF is loaded), whether the command
+     * must be propagated even if it changed nothing (FLUSHALL on an empty
+     * db), and the number its unit got (0: none). */
+    struct wlog_buf *log;
+    /* An AOF or a master's stream is being replayed: times are applied as
+     * given (an expiry in the past sets the TTL instead of deleting, as
+     * Redis's checkAlreadyExpired does while loading or on a replica). */
+    bool replaying;
+    bool force_effect;
+    bool unit_owner, own_done; /* (wlog.c) this command opened the unit / logged itself */
+    uint64_t seq;
 };
+
+/* An argument for an effect: a literal, or an integer formatted into buf
+ * (at least 24 bytes). */
+#define SARG_LIT(s) ((struct sarg){(s), sizeof(s) - 1})
+struct sarg sarg_ll(char *buf, long long v);
+
+/* Effects: what the write log records for a command (store/wlog.h). By
+ * default a command that changed something is logged as its arguments;
+ * these say otherwise, as Redis 7 propagates. The caller holds the locks
+ * of the keys the effect names. */
+/* Also log this command (Redis's alsoPropagate): into the command's unit,
+ * before its own effect; a unit of its own when none is open (a
+ * keyspace-wide command that expired a key). */
+void cmd_effect(struct cmdctx *c, int db, int argc, const struct sarg *argv);
+/* Log this instead of the command's arguments (rewriteClientCommandVector). */
+void cmd_effect_replace(struct cmdctx *c, int argc, const struct sarg *argv);
+/* Do not log the command's arguments (it logged its pieces itself). */
+void cmd_effect_suppress(struct cmdctx *c);
+/* Units for commands that take their shard locks themselves (EXEC,
+ * keyspace-wide writers): begin right after locking, end right before
+ * unlocking. end() adds the command's own effect and, if this command
+ * opened the unit, commits it; returns the unit's number (0: nothing
+ * logged, or the unit is EXEC's). Inside EXEC both join EXEC's unit.
+ * exec_run does this for every command whose locks it takes and for the
+ * commands EXEC runs; a second end() is a no-op. */
+void cmd_unit_begin(struct cmdctx *c);
+uint64_t cmd_unit_end(struct cmdctx *c);
 
 /* Shard locking by handlers of keyspace-wide commands (the allshards flag):
  * no-ops when the caller already holds every shard (c->locks_held). */

@@ -72,12 +72,20 @@ static void do_unlink_free(struct keyspace *ks, struct kdb *k, int db, struct ke
     dict_maybe_shrink(&k->keys);
 }
 
+/* An expired key's deletion, as Redis 7 propagates it. */
+static void expired_effect(struct cmdctx *c, int db, const struct kentry *e)
+{
+    struct sarg argv[2] = {{"DEL", 3}, {e->key, e->klen}};
+    cmd_effect(c, db, 2, argv);
+}
+
 /* Lazy expiry: delete e if its time has come. Returns true if deleted. */
 static bool do_expire_if_needed(struct cmdctx *c, struct kdb *k, int db, struct kentry *e)
 {
     if (!db_expired(c, e)) return false;
     struct shard *s = &c->ks->shards[e->shard];
     s->version++;
+    expired_effect(c, db, e);
     do_unlink_free(c->ks, k, db, e, true);
     if (c->st) c->st->expired_keys++;
     return true;
@@ -347,8 +355,10 @@ uint64_t db_flush_shard(struct keyspace *ks, unsigned shard, int db, bool async)
  * so keys with distant TTLs cost little and a mass expiry is drained fast.
  * The deadline bounds the whole slice. */
 static uint64_t do_expire_sweep(struct keyspace *ks, struct shard *s, int64_t now_ms,
-                                int64_t deadline_us, struct wstats *st, bool *timeout)
+                                int64_t deadline_us, struct wstats *st, struct wlog_buf *log,
+                                bool *timeout)
 {
+    struct cmdctx c = {.ks = ks, .log = log}; /* for the DELs' effects */
     uint64_t expired = 0;
     for (unsigned d = 0; d < ks->ndb; d++) {
         struct kdb *k = &s->db[d];
@@ -359,6 +369,7 @@ static uint64_t do_expire_sweep(struct keyspace *ks, struct shard *s, int64_t no
                 struct kentry *e = k->xi.v[k->xi.cursor];
                 if (e->expire <= now_ms) {
                     /* the last element moved into cursor */
+                    expired_effect(&c, (int)d, e);
                     do_unlink_free(ks, k, (int)d, e, true);
                     hit++;
                 } else {
@@ -379,7 +390,7 @@ static uint64_t do_expire_sweep(struct keyspace *ks, struct shard *s, int64_t no
 }
 
 uint64_t db_active_expire(struct keyspace *ks, unsigned first, unsigned last, int64_t budget_us,
-                          struct wstats *st)
+                          struct wstats *st, struct wlog_buf *log)
 {
     int64_t start = store_ustime();
     int64_t deadline = start + budget_us;
@@ -399,7 +410,7 @@ uint64_t db_active_expire(struct keyspace *ks, unsigned first, unsigned last, in
          * here, in bounded steps, instead of waiting for more traffic */
         for (unsigned d = 0; rehash && d < ks->ndb; d++)
             if (dict_is_rehashing(&s->db[d].keys)) dict_rehash_steps(&s->db[d].keys, 64);
-        if (ttls) n += do_expire_sweep(ks, s, now_ms, deadline, st, &timeout);
+        if (ttls) n += do_expire_sweep(ks, s, now_ms, deadline, st, log, &timeout);
         pthread_mutex_unlock(&s->lock);
     }
     if (timeout && st) st->expired_time_cap_reached_count++;

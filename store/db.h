@@ -109,6 +109,6 @@ uint64_t db_flush_shard(struct keyspace *ks, unsigned shard, int db, bool async)
  * expired. Called by workers in time-bounded slices; the same slice moves
  * idle dictionaries' incremental rehashing along. */
 uint64_t db_active_expire(struct keyspace *ks, unsigned first, unsigned last, int64_t budget_us,
-                          struct wstats *st);
+                          struct wstats *st, struct wlog_buf *log);
 
 #endif

@@ -33,6 +33,7 @@ enum exec_flags {
     EXEC_LOCKS_HELD = 1u << 1, /* the caller holds every shard lock it needs (EXEC, scripts) */
     EXEC_NO_LOG = 1u << 2,     /* effects are not appended to the write log (AOF loading) */
     EXEC_IN_MULTI = 1u << 3,   /* a queued command run by EXEC: effects join EXEC's */
+    EXEC_REPLAY = 1u << 4,     /* an AOF or a master's stream: see cmdctx.replaying */
 };
 
 struct exec_ctx {
@@ -47,6 +48,7 @@ struct exec_ctx {
     struct blk_client *blocked; /* a blocking command registered this waiter */
     const struct cmd *cmd;      /* the command that ran (NULL: refused) */
     uint32_t errors;            /* error replies it emitted (EXEC's included) */
+    uint64_t seq;               /* its unit's number in the write log (0: none) */
 };
 
 /* Installed by the app at start-up (app/exec.c). */

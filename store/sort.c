@@ -276,6 +276,7 @@ static void sort_generic(struct cmdctx *c, bool readonly)
         }
     }
     cmd_lock_set(c, held, nheld);
+    cmd_unit_begin(c);
 
     struct sitem *v = NULL;
     size_t n = 0, cap = 0;
@@ -426,10 +427,11 @@ static void sort_generic(struct cmdctx *c, bool readonly)
 
 unlock:
     free_items(v, n);
+    cmd_unit_end(c);
     /* clients blocked on the STORE destination are served first */
     for (int i = 0; i < nheld; i++) {
         if (blk_has_ready(&c->ks->shards[held[i]])) {
-            blk_serve_locked(c->ks, held, nheld, c->now_ms, c->st);
+            blk_serve_locked(c->ks, held, nheld, c->now_ms, c->st, c->log);
             break;
         }
     }

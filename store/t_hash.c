@@ -664,6 +664,9 @@ void cmd_hincrbyfloat(struct cmdctx *c)
     if (o->enc == ENC_LISTPACK && nl > store_tun.hash_max_listpack_value) hash_convert(o);
     hash_set(o, c->argv[2].p, c->argv[2].len, nb, (size_t)nl);
     hash_commit(c, e, o);
+    /* logged as HSET key field value (Redis 7: the value it produced) */
+    cmd_effect_replace(c, 4,
+                       (struct sarg[]){SARG_LIT("HSET"), c->argv[1], c->argv[2], {nb, (size_t)nl}});
     reply_bulk(c->r, nb, (size_t)nl);
 }
 

@@ -686,12 +686,27 @@ static void expire_generic(struct cmdctx *c, int64_t basetime, bool seconds, con
         reply_int(c->r, 0);
         return;
     }
-    if (when <= c->now_ms) {
+    /* Redis's checkAlreadyExpired: a time in the past deletes, except
+     * while an AOF or a master's stream is replayed (the key is then set
+     * to expire, and its own DEL follows in the stream) */
+    if (when <= c->now_ms && !c->replaying) {
         db_delete_entry(c, c->db, e);
+        cmd_effect_replace(c, 2, (struct sarg[]){SARG_LIT("DEL"), c->argv[1]});
     } else {
         db_will_write(c, c->db, e);
         db_set_expire(c, c->db, e, when);
         db_written(c, c->db, e);
+        /* logged as PEXPIREAT key ms-timestamp [NX|XX|GT|LT] */
+        char ms[24];
+        struct sarg small[8], *fx = c->argc <= 8 ? small : malloc(sizeof(*fx) * (size_t)c->argc);
+        if (fx) {
+            fx[0] = SARG_LIT("PEXPIREAT");
+            fx[1] = c->argv[1];
+            fx[2] = sarg_ll(ms, when);
+            for (int j = 3; j < c->argc; j++) fx[j] = c->argv[j];
+            cmd_effect_replace(c, c->argc, fx);
+            if (fx != small) free(fx);
+        }
     }
     reply_int(c->r, 1);
 }
@@ -789,9 +804,11 @@ void cmd_swapdb(struct cmdctx *c)
         return;
     }
     cmd_lock_all(c);
+    cmd_unit_begin(c);
     db_swap(c->ks, a, b);
-    cmd_unlock_all(c);
     c->dirty++;
+    cmd_unit_end(c);
+    cmd_unlock_all(c);
     reply_ok(c->r);
 }
 
@@ -818,6 +835,7 @@ static void flush_generic(struct cmdctx *c, int db)
     if (!flush_async_or_reply(c, &async)) return;
     uint64_t n = 0;
     cmd_lock_all(c);
+    cmd_unit_begin(c);
     for (unsigned s = 0; s < c->ks->nshards; s++) {
         if (db >= 0) {
             n += db_flush_shard(c->ks, s, db, async);
@@ -825,8 +843,10 @@ static void flush_generic(struct cmdctx *c, int db)
             for (unsigned d = 0; d < c->ks->ndb; d++) n += db_flush_shard(c->ks, s, (int)d, async);
         }
     }
-    cmd_unlock_all(c);
     c->dirty += n ? n : 1;
+    c->force_effect = true; /* Redis: logged even when there was nothing */
+    cmd_unit_end(c);
+    cmd_unlock_all(c);
     reply_ok(c->r);
 }
 

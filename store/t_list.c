@@ -212,10 +212,22 @@ static void pop_range_reply(struct cmdctx *c, struct kentry *e, int where, long 
     }
 }
 
+/* The effect of popping from key: [LR]POP key [count] (Redis 7 logs the
+ * blocking and multi-key pops so). count < 0: the single-element form. */
+static void pop_effect(struct cmdctx *c, int where, const struct sarg *key, long long count)
+{
+    char n[24];
+    struct sarg fx[3] = {where == QL_HEAD ? SARG_LIT("LPOP") : SARG_LIT("RPOP"), *key};
+    if (count >= 0) fx[2] = sarg_ll(n, count);
+    cmd_effect_replace(c, count >= 0 ? 3 : 2, fx);
+}
+
 /* [key, [elements]] — LMPOP / BLMPOP. */
 static void pop_range_reply_with_key(struct cmdctx *c, struct kentry *e, const struct sarg *key,
                                      int where, long long count)
 {
+    long long len = (long long)ql_count(QL(e));
+    pop_effect(c, where, key, count < len ? count : len);
     db_will_write(c, c->db, e);
     reply_array(c->r, 2);
     reply_bulk(c->r, key->p, key->len);
@@ -622,6 +634,21 @@ void cmd_lpos(struct cmdctx *c)
 /* ------------------------------------------------------------------------ */
 /* Moves. */
 
+/* The effect of a blocking move that did not block, or was served: LMOVE
+ * src dst <from> <to>, or RPOPLPUSH src dst for BRPOPLPUSH (Redis 7). */
+static void move_effect(struct cmdctx *c, const struct sarg *src, const struct sarg *dst,
+                        int wherefrom, int whereto, bool rpoplpush)
+{
+    if (rpoplpush) {
+        cmd_effect_replace(c, 3, (struct sarg[]){SARG_LIT("RPOPLPUSH"), *src, *dst});
+        return;
+    }
+    struct sarg lr[2] = {SARG_LIT("LEFT"), SARG_LIT("RIGHT")};
+    cmd_effect_replace(c, 5,
+                       (struct sarg[]){SARG_LIT("LMOVE"), *src, *dst, lr[wherefrom == QL_TAIL],
+                                       lr[whereto == QL_TAIL]});
+}
+
 /* Pop from src (non-empty list) and push to dst (NULL: created), replying
  * the moved value (Redis's lmoveGenericCommand after its checks). */
 static void do_move(struct cmdctx *c, struct kentry *src, const struct sarg *dstkey,
@@ -734,6 +761,7 @@ static void blocking_pop(struct cmdctx *c, const struct sarg *keys, int nkeys, i
             pop_range_reply_with_key(c, e, &keys[j], where, count);
             return;
         }
+        pop_effect(c, where, &keys[j], -1);
         db_will_write(c, c->db, e);
         struct ql_val v;
         ql_peek(QL(e), where, &v);
@@ -772,9 +800,11 @@ static void blmove_generic(struct cmdctx *c, int wherefrom, int whereto, int64_t
     struct kentry *src = lookup_w(c, &c->argv[1], &err);
     if (err) return;
     if (!src) {
-        block_on(c, BLK_MOVE, &c->argv[1], 1, &c->argv[2], wherefrom, whereto, -1, deadline, true);
+        block_on(c, BLK_MOVE, &c->argv[1], 1, &c->argv[2], wherefrom, whereto,
+                 c->argc == 4 /* BRPOPLPUSH */, deadline, true);
         return;
     }
+    move_effect(c, &c->argv[1], &c->argv[2], wherefrom, whereto, c->argc == 4);
     lmove_generic(c, wherefrom, whereto);
 }
 
@@ -803,6 +833,7 @@ void list_blk_serve(struct cmdctx *c, struct blk_client *bc, const struct sarg *
     if (err || !e) return; /* the caller checked; never happens */
     switch (bc->kind) {
     case BLK_POP: {
+        pop_effect(c, bc->where, key, -1);
         db_will_write(c, c->db, e);
         struct ql_val v;
         ql_peek(QL(e), bc->where, &v);
@@ -819,6 +850,8 @@ void list_blk_serve(struct cmdctx *c, struct blk_client *bc, const struct sarg *
          * the element stays (Redis pops, fails and pushes it back) */
         struct kentry *dst = lookup_w(c, &bc->dst, &err);
         if (err) return;
+        /* count: 1 when the client blocked in BRPOPLPUSH (block_on) */
+        move_effect(c, key, &bc->dst, bc->where, bc->whereto, bc->count == 1);
         do_move(c, e, &bc->dst, dst, bc->where, bc->whereto);
         break;
     }

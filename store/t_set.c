@@ -448,7 +448,10 @@ void cmd_srandmember(struct cmdctx *c)
         reply_array(c->r, (long)size);
         struct set_iter it;
         set_iter_init(&it, o);
-        while (set_iter_next(&it)) reply_bulk(c->r, it.s, it.len);
+        while (set_iter_next(&it)) {
+            reply_bulk(c->r, it.s, it.len);
+            cmd_effect(c, c->db, 3, (struct sarg[]){SARG_LIT("SREM"), c->argv[1], {it.s, it.len}});
+        }
         set_iter_done(&it);
         return;
     }
@@ -518,6 +521,9 @@ void cmd_spop(struct cmdctx *c)
         db_will_write(c, c->db, e);
         const char *s = set_random(o, &len, buf);
         reply_bulk(c->r, s, len);
+        /* logged as SREM of the member chosen (Redis 7), so a replica or an
+         * AOF reload removes the same one */
+        cmd_effect_replace(c, 3, (struct sarg[]){SARG_LIT("SREM"), c->argv[1], {s, len}});
         char tmp[24];
         if (s == buf) {
             memcpy(tmp, buf, len);
@@ -543,8 +549,11 @@ void cmd_spop(struct cmdctx *c)
     if ((uint64_t)count >= size) {
         reply_set_members(c, o);
         db_delete_entry(c, c->db, e);
+        cmd_effect_replace(c, 2, (struct sarg[]){SARG_LIT("DEL"), c->argv[1]});
         return;
     }
+    /* logged as one SREM per member popped, not as SPOP (Redis 7) */
+    cmd_effect_suppress(c);
     reply_set(c->r, count);
     uint64_t remaining = size - (uint64_t)count;
     if (remaining * 5 > (uint64_t)count) {
@@ -553,6 +562,7 @@ void cmd_spop(struct cmdctx *c)
             const char *s = set_random(o, &len, buf);
             char tmp[24];
             reply_bulk(c->r, s, len);
+            cmd_effect(c, c->db, 3, (struct sarg[]){SARG_LIT("SREM"), c->argv[1], {s, len}});
             if (o->enc == ENC_INTSET) {
                 memcpy(tmp, s, len);
                 set_remove(o, tmp, len);
@@ -578,7 +588,10 @@ void cmd_spop(struct cmdctx *c)
         }
         struct set_iter it;
         set_iter_init(&it, o);
-        while (set_iter_next(&it)) reply_bulk(c->r, it.s, it.len);
+        while (set_iter_next(&it)) {
+            reply_bulk(c->r, it.s, it.len);
+            cmd_effect(c, c->db, 3, (struct sarg[]){SARG_LIT("SREM"), c->argv[1], {it.s, it.len}});
+        }
         set_iter_done(&it);
         if (ns) db_replace(c, e, ns);
     }

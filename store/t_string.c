@@ -241,7 +241,23 @@ static void set_generic(struct cmdctx *c, unsigned flags, const struct sarg *key
     }
     e = set_value(c, e, key, obj_string_new(val->p, val->len), flags & SET_KEEPTTL);
     if (!e) return;
-    if (when_ms >= 0) db_set_expire(c, c->db, e, when_ms);
+    if (when_ms >= 0) {
+        db_set_expire(c, c->db, e, when_ms);
+        /* Redis 7 logs every expiring SET as SET key value PXAT ms */
+        char ms[24];
+        struct sarg fx[5] = {SARG_LIT("SET"), *key, *val, SARG_LIT("PXAT"), sarg_ll(ms, when_ms)};
+        cmd_effect_replace(c, 5, fx);
+    } else if (flags & SET_GET) {
+        /* ... and drops GET (repeatable) from the others */
+        struct sarg small[16], *fx = c->argc <= 16 ? small : malloc(sizeof(*fx) * (size_t)c->argc);
+        if (fx) {
+            int n = 0;
+            for (int j = 0; j < c->argc; j++)
+                if (j < 3 || !arg_is(&c->argv[j], "GET")) fx[n++] = c->argv[j];
+            cmd_effect_replace(c, n, fx);
+            if (fx != small) free(fx);
+        }
+    }
     if (!(flags & SET_GET)) {
         if (as_int)
             reply_int(c->r, 1);
@@ -304,16 +320,22 @@ void cmd_getex(struct cmdctx *c)
     int64_t when = 0;
     if (expire && !expire_arg_or_reply(c, expire, flags, "getex", &when)) return;
     reply_bulk_obj(c->r, e->val);
+    /* logged as DEL, PEXPIREAT or PERSIST, never as GETEX (Redis 7) */
+    char ms[24];
     if ((flags & (SET_EXAT | SET_PXAT)) && when <= c->now_ms) {
         db_delete_entry(c, c->db, e);
+        cmd_effect_replace(c, 2, (struct sarg[]){SARG_LIT("DEL"), c->argv[1]});
     } else if (expire) {
         db_will_write(c, c->db, e);
         db_set_expire(c, c->db, e, when);
         db_written(c, c->db, e);
+        cmd_effect_replace(c, 3,
+                           (struct sarg[]){SARG_LIT("PEXPIREAT"), c->argv[1], sarg_ll(ms, when)});
     } else if ((flags & SET_PERSIST) && e->expire >= 0) {
         db_will_write(c, c->db, e);
         db_set_expire(c, c->db, e, -1);
         db_written(c, c->db, e);
+        cmd_effect_replace(c, 2, (struct sarg[]){SARG_LIT("PERSIST"), c->argv[1]});
     }
 }
 
@@ -322,6 +344,7 @@ void cmd_getdel(struct cmdctx *c)
     struct kentry *e = db_lookup_read(c, &c->argv[1]);
     if (!reply_get(c, e) || !e) return;
     db_delete_entry(c, c->db, e);
+    cmd_effect_replace(c, 2, (struct sarg[]){SARG_LIT("DEL"), c->argv[1]});
 }
 
 void cmd_getset(struct cmdctx *c)
@@ -339,7 +362,9 @@ void cmd_getset(struct cmdctx *c)
         db_written(c, c->db, e);
     } else if (!db_add(c, c->db, &c->argv[1], o)) {
         obj_free(o);
+        return;
     }
+    cmd_effect_replace(c, 3, (struct sarg[]){SARG_LIT("SET"), c->argv[1], c->argv[2]});
 }
 
 /* MGET answers nil for missing keys and for keys of another type. */
@@ -693,6 +718,10 @@ void cmd_incrbyfloat(struct cmdctx *c)
         reply_oom(c);
         return;
     }
+    /* logged as the value it produced, so float formatting cannot make a
+     * replica or an AOF reload differ (Redis 7: SET key value KEEPTTL) */
+    cmd_effect_replace(
+        c, 4, (struct sarg[]){SARG_LIT("SET"), *key, {buf, (size_t)len}, SARG_LIT("KEEPTTL")});
     reply_bulk(c->r, buf, (size_t)len);
 }
 

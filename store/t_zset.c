@@ -1202,6 +1202,14 @@ long zset_pop(struct cmdctx *c, const struct sarg *key, enum zset_where where, l
     long n = count > (long)len ? (long)len : count;
     struct reply *r = c->r;
     bool nested = how == ZPOP_REPLY_MPOP || (how == ZPOP_REPLY_COUNT && r->resp > 2);
+    /* ZMPOP and the blocking pops (also when served) are logged as
+     * ZPOPMIN/ZPOPMAX key [count] (Redis 7); ZPOPMIN itself as sent */
+    if (how == ZPOP_REPLY_MPOP || how == ZPOP_REPLY_BZPOP) {
+        char nb[24];
+        struct sarg fx[3] = {where == ZSET_MAX ? SARG_LIT("ZPOPMAX") : SARG_LIT("ZPOPMIN"), *key,
+                             sarg_ll(nb, n)};
+        cmd_effect_replace(c, how == ZPOP_REPLY_MPOP ? 3 : 2, fx);
+    }
     if (how == ZPOP_REPLY_MPOP) {
         reply_array(r, 2);
         reply_bulk(r, key->p, key->len);

@@ -506,13 +506,13 @@ static void test_active_expiry(void)
     }
     /* a zero budget still makes progress (one batch), but stops there */
     struct wstats st = {0};
-    uint64_t first = db_active_expire(&ks, 0, ks.nshards - 1, 0, &st);
+    uint64_t first = db_active_expire(&ks, 0, ks.nshards - 1, 0, &st, NULL);
     CHECK(first > 0 && first < DEAD);
     CHECK(st.expired_time_cap_reached_count == 1);
     /* a generous budget drains the rest, and only the expired keys */
     uint64_t total = first;
     for (int round = 0; round < 100 && total < DEAD; round++)
-        total += db_active_expire(&ks, 0, ks.nshards - 1, 100000, &st);
+        total += db_active_expire(&ks, 0, ks.nshards - 1, 100000, &st, NULL);
     CHECK(total == DEAD);
     CHECK(st.expired_keys == DEAD);
     uint64_t left = 0, indexed = 0;
@@ -529,7 +529,7 @@ static void test_active_expiry(void)
         CHECK(db_lookup_quiet(&c, 0, &a) != NULL);
     }
     /* nothing left to expire: a sweep finds nothing */
-    CHECK(db_active_expire(&ks, 0, ks.nshards - 1, 100000, &st) == 0);
+    CHECK(db_active_expire(&ks, 0, ks.nshards - 1, 100000, &st, NULL) == 0);
     fixture_done();
 }
 
