@@ -87,11 +87,12 @@ static bool scan_opts(struct cmdctx *c, struct scan_opts *o)
     return true;
 }
 
-struct sobj *coll_scan_begin(struct cmdctx *c, int type, uint64_t *cursor, struct scan_opts *so)
+const struct sobj *coll_scan_begin(struct cmdctx *c, int type, uint64_t *cursor,
+                                   struct scan_opts *so)
 {
     if (!scan_cursor(c, cursor)) return NULL;
     bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], type, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], type, &err);
     if (err) return NULL;
     if (!o) {
         reply_array(c->r, 2);

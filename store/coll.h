@@ -36,7 +36,8 @@ struct scan_opts {
  * ("ERR invalid cursor"), the key at argv[1] of `type` (WRONGTYPE; a missing
  * key gets the empty scan reply "*2 $1 0 *0" before any option is looked
  * at), then the options. Returns the collection, or NULL when it replied. */
-struct sobj *coll_scan_begin(struct cmdctx *c, int type, uint64_t *cursor, struct scan_opts *so);
+const struct sobj *coll_scan_begin(struct cmdctx *c, int type, uint64_t *cursor,
+                                   struct scan_opts *so);
 static inline bool coll_scan_match(const struct scan_opts *o, const void *s, size_t len)
 {
     return o->all || str_match(o->pat, o->patlen, s, len, false);

@@ -7,6 +7,7 @@
 
 #include "blocking.h"
 #include "db.h"
+#include "snapshot.h"
 #include "watch.h"
 
 unsigned db_shard_idx(struct cmdctx *c, const struct sarg *key)
@@ -41,15 +42,20 @@ static struct kentry *do_find(struct kdb *k, const struct sarg *key, uint64_t h)
     return (struct kentry *)n;
 }
 
-void db_will_write(struct cmdctx *c, int db, struct kentry *e)
+/* The one place outside creation that hands out an entry's value as
+ * mutable (keyspace.h keeps it const). */
+static inline struct sobj *val_mut(const struct kentry *e)
 {
-    /* Hook point, before an existing entry changes: a snapshot in progress
-     * serializes the entry here first; WATCH invalidation bumps versions. */
-    (void)db;
-    (void)e;
+    return (struct sobj *)e->val;
+}
+
+struct sobj *db_begin_write(struct cmdctx *c, int db, struct kentry *e)
+{
     struct shard *s = &c->ks->shards[e->shard];
+    snap_before_write(c->ks, s, db, e);
     s->version++;
     watch_touch_locked(c->ks, s, db, e->key, e->klen);
+    return val_mut(e);
 }
 
 void db_written(struct cmdctx *c, int db, struct kentry *e)
@@ -67,7 +73,7 @@ static void do_unlink_free(struct keyspace *ks, struct kdb *k, int db, struct ke
     dict_unlink_node(&k->keys, &e->node);
     if (e->expire >= 0) xindex_remove(&k->xi, e);
     if (touch) watch_touch_locked(ks, &ks->shards[e->shard], db, e->key, e->klen);
-    obj_free(e->val);
+    obj_free(val_mut(e));
     free(e);
     dict_maybe_shrink(&k->keys);
 }
@@ -84,6 +90,7 @@ static bool do_expire_if_needed(struct cmdctx *c, struct kdb *k, int db, struct 
 {
     if (!db_expired(c, e)) return false;
     struct shard *s = &c->ks->shards[e->shard];
+    snap_before_write(c->ks, s, db, e);
     s->version++;
     expired_effect(c, db, e);
     do_unlink_free(c->ks, k, db, e, true);
@@ -119,12 +126,12 @@ struct kentry *db_lookup_write(struct cmdctx *c, const struct sarg *key)
     struct kentry *e = db_lookup_quiet(c, c->db, key);
     if (e) {
         obj_touch(e->val);
-        db_will_write(c, c->db, e);
+        db_begin_write(c, c->db, e);
     }
     return e;
 }
 
-struct sobj *db_read_typed(struct cmdctx *c, const struct sarg *key, int type, bool *err)
+const struct sobj *db_read_typed(struct cmdctx *c, const struct sarg *key, int type, bool *err)
 {
     *err = false;
     struct kentry *e = db_lookup_read(c, key);
@@ -140,14 +147,15 @@ struct sobj *db_read_typed(struct cmdctx *c, const struct sarg *key, int type, b
 struct sobj *db_write_typed(struct cmdctx *c, const struct sarg *key, int type, bool *err)
 {
     *err = false;
-    struct kentry *e = db_lookup_write(c, key);
+    struct kentry *e = db_lookup_quiet(c, c->db, key);
     if (!e) return NULL;
     if (e->val->type != type) {
         reply_errs(c->r, SERR_WRONGTYPE);
         *err = true;
         return NULL;
     }
-    return e->val;
+    obj_touch(e->val);
+    return db_begin_write(c, c->db, e);
 }
 
 struct kentry *db_add(struct cmdctx *c, int db, const struct sarg *key, struct sobj *val)
@@ -162,8 +170,9 @@ struct kentry *db_add(struct cmdctx *c, int db, const struct sarg *key, struct s
     e->klen = (uint32_t)key->len;
     e->shard = (uint16_t)db_shard_idx(c, key);
     memcpy(e->key, key->p, key->len);
-    dict_add(&k->keys, &e->node);
     struct shard *s = db_shard(c, key);
+    snap_created(s, e); /* an open snapshot must not write what came after it */
+    dict_add(&k->keys, &e->node);
     s->version++;
     watch_touch_locked(c->ks, s, db, e->key, e->klen);
     if (s->blk) blk_signal_locked(c->ks, s, db, key->p, key->len); /* blocked clients */
@@ -173,6 +182,7 @@ struct kentry *db_add(struct cmdctx *c, int db, const struct sarg *key, struct s
 
 void db_replace(struct cmdctx *c, struct kentry *e, struct sobj *val)
 {
+    (void)c;
     if (e->val != val) {
         /* under an LFU policy the key keeps its access history (Redis's
          * dbOverwrite); otherwise the new value is fresh */
@@ -180,7 +190,7 @@ void db_replace(struct cmdctx *c, struct kentry *e, struct sobj *val)
             val->lfu = e->val->lfu;
             val->atime = e->val->atime;
         }
-        obj_free(e->val);
+        obj_free(val_mut(e));
         e->val = val;
     }
 }
@@ -190,7 +200,7 @@ struct kentry *db_set(struct cmdctx *c, int db, const struct sarg *key, struct s
 {
     struct kentry *e = db_lookup_quiet(c, db, key);
     if (!e) return db_add(c, db, key, val);
-    db_will_write(c, db, e);
+    db_begin_write(c, db, e);
     db_replace(c, e, val);
     struct shard *s = db_shard(c, key);
     if (s->blk) blk_signal_locked(c->ks, s, db, key->p, key->len); /* e.g. SORT .. STORE */
@@ -210,7 +220,7 @@ void db_removed_from(struct cmdctx *c, int db, struct kentry *e, bool empty)
 void db_delete_entry(struct cmdctx *c, int db, struct kentry *e)
 {
     struct kdb *k = &c->ks->shards[e->shard].db[db];
-    db_will_write(c, db, e);
+    db_begin_write(c, db, e);
     c->dirty++;
     do_unlink_free(c->ks, k, db, e, false);
 }
@@ -261,9 +271,9 @@ struct kentry *db_lookup_for_write(struct cmdctx *c, int db, const struct sarg *
 
 struct sobj *db_string_for_update(struct cmdctx *c, int db, struct kentry *e, size_t need)
 {
-    db_will_write(c, db, e);
+    struct sobj *cur = db_begin_write(c, db, e);
     /* obj_string_make_raw frees the old object when it has to move it */
-    struct sobj *o = obj_string_make_raw(e->val, need);
+    struct sobj *o = obj_string_make_raw(cur, need);
     if (o) e->val = o;
     return o;
 }
@@ -277,7 +287,7 @@ struct kentry *db_move(struct cmdctx *c, int db, struct kentry *e, int dstdb,
         n = malloc(sizeof(*n) + newkey->len);
         if (!n) return NULL;
     }
-    db_will_write(c, db, e);
+    db_begin_write(c, db, e);
     struct kdb *src = &c->ks->shards[e->shard].db[db];
     int64_t expire = e->expire;
     dict_unlink_node(&src->keys, &e->node);
@@ -294,6 +304,9 @@ struct kentry *db_move(struct cmdctx *c, int db, struct kentry *e, int dstdb,
     n->expire = -1;
     n->xidx = 0;
     struct kdb *dst = db_kdb(c, dstdb, newkey);
+    /* the old entry passed the gate above: a snapshot has its before-image,
+     * so the moved one counts as written (as a new entry does) */
+    snap_created(db_shard(c, newkey), n);
     dict_add(&dst->keys, &n->node);
     /* as db_set_expire: without room in the index the key keeps no TTL */
     if (expire >= 0 && xindex_add(&dst->xi, n) == 0) n->expire = expire;
@@ -311,6 +324,10 @@ void db_swap(struct keyspace *ks, int a, int b)
     int64_t now = store_mstime();
     for (unsigned i = 0; i < ks->nshards; i++) {
         struct shard *s = &ks->shards[i];
+        /* an open snapshot keeps both dbs as they were (the gate's step for
+         * every entry that changes db) */
+        snap_before_flush(ks, s, a);
+        snap_before_flush(ks, s, b);
         /* watched keys of either db that exist on either side (Redis's
          * touchAllWatchedKeysInDb, both ways, before the swap) */
         watch_touch_db_locked(ks, s, a, b, now);
@@ -330,6 +347,7 @@ uint64_t db_flush_shard(struct keyspace *ks, unsigned shard, int db, bool async)
     (void)async;
     struct shard *s = &ks->shards[shard];
     struct kdb *k = &s->db[db];
+    snap_before_flush(ks, s, db);            /* the gate's step, for every entry at once */
     watch_touch_db_locked(ks, s, db, -1, 0); /* watched keys that exist */
     uint64_t n = dict_size(&k->keys);
     struct dict_iter it;
@@ -337,7 +355,7 @@ uint64_t db_flush_shard(struct keyspace *ks, unsigned shard, int db, bool async)
     struct dnode *nd;
     while ((nd = dict_iter_next(&it))) {
         struct kentry *e = (struct kentry *)nd;
-        obj_free(e->val);
+        obj_free(val_mut(e));
         free(e);
     }
     dict_iter_done(&it);
@@ -369,6 +387,7 @@ static uint64_t do_expire_sweep(struct keyspace *ks, struct shard *s, int64_t no
                 struct kentry *e = k->xi.v[k->xi.cursor];
                 if (e->expire <= now_ms) {
                     /* the last element moved into cursor */
+                    snap_before_write(ks, s, (int)d, e);
                     expired_effect(&c, (int)d, e);
                     do_unlink_free(ks, k, (int)d, e, true);
                     hit++;

@@ -3,13 +3,16 @@
  * Every mutation of the keyspace goes through the functions below; nothing
  * else in the tree touches kdb.keys or the expiry index. The write path is
  * the single choke point where, in order:
- *   1. db_will_write() runs before an existing entry changes: the hook point
- *      for a snapshot's serialize-before-mutate step and WATCH invalidation
- *      (bumps the shard version and touches the key's watchers, watch.h);
- *   2. the change is made;
+ *   1. db_begin_write(), the write gate, runs before an existing entry
+ *      changes, and is the only way to get its value to change (an entry's
+ *      `val` is const everywhere else): an open snapshot that has not yet
+ *      written the entry serializes it first (store/snapshot.h), the shard
+ *      version bumps and the key's watchers are touched (watch.h);
+ *   2. the change is made, on the value the gate returned;
  *   3. db_written() records it: dirty counter, keyspace-notification hook.
- * The ordered write log is appended by the dispatcher once per successful
- * write command (with the command's effect), not per entry.
+ * Adding (db_add, db_set), deleting, expiring, moving, flushing and swapping
+ * pass the gate too. The command's effect goes to the write log
+ * (store/wlog.h) from the executor, under the same locks.
  *
  * The caller holds the lock of the key's shard (see keyspace.h). Reads apply
  * lazy expiry: an expired key is deleted and reported missing, so an expired
@@ -26,12 +29,13 @@ struct kentry *db_lookup_read(struct cmdctx *c, const struct sarg *key);
 /* Same without touching stats or access time (TYPE-like introspection,
  * EXISTS and TOUCH use db_lookup_read). */
 struct kentry *db_lookup_quiet(struct cmdctx *c, int db, const struct sarg *key);
-/* Lookup for a command about to modify the key: lazy expiry, then
- * db_will_write() on the entry if it exists. */
+/* Lookup for a command about to modify the key: lazy expiry, then the gate
+ * (db_begin_write()) on the entry if it exists. */
 struct kentry *db_lookup_write(struct cmdctx *c, const struct sarg *key);
 /* Read lookup that replies WRONGTYPE (and returns NULL, *err = true) when
  * the key holds another type. */
-struct sobj *db_read_typed(struct cmdctx *c, const struct sarg *key, int type, bool *err);
+const struct sobj *db_read_typed(struct cmdctx *c, const struct sarg *key, int type, bool *err);
+/* The same through the gate: the value to change. */
 struct sobj *db_write_typed(struct cmdctx *c, const struct sarg *key, int type, bool *err);
 
 /* Add a new key (must not exist) holding val. Returns the entry, or NULL on
@@ -52,10 +56,12 @@ void db_set_expire(struct cmdctx *c, int db, struct kentry *e, int64_t when_ms);
  * an empty collection, so the key goes when `empty`; otherwise the change
  * is recorded as by db_written(). */
 void db_removed_from(struct cmdctx *c, int db, struct kentry *e, bool empty);
-/* Post-write hook: counts the change (call after modifying e->val in place). */
+/* Post-write hook: counts the change (call after modifying the value). */
 void db_written(struct cmdctx *c, int db, struct kentry *e);
-/* Pre-write hook (normally called for you by db_lookup_write). */
-void db_will_write(struct cmdctx *c, int db, struct kentry *e);
+/* The write gate (see the top of this file): call it right before e's
+ * value or TTL changes, and change the value it returns. Call it only when
+ * a change will happen: it is a write for WATCH and for snapshots. */
+struct sobj *db_begin_write(struct cmdctx *c, int db, struct kentry *e);
 
 /* True if e has expired at the command's time. */
 static inline bool db_expired(const struct cmdctx *c, const struct kentry *e)
@@ -67,7 +73,7 @@ static inline bool db_expired(const struct cmdctx *c, const struct kentry *e)
  *   db_lookup_notouch   hit/miss stats, no access-clock update (Redis's
  *                       LOOKUP_NOTOUCH: EXISTS, TYPE, TTL, OBJECT);
  *   db_lookup_for_write access clock, no stats and NO pre-write hook (Redis's
- *                       lookupKeyWrite): the caller calls db_will_write()
+ *                       lookupKeyWrite): the caller calls db_begin_write()
  *                       only when it does change the entry, so a command that
  *                       ends up changing nothing (SET NX on an existing key,
  *                       EXPIRE ... GT refused) does not look like a write. */
@@ -75,7 +81,7 @@ struct kentry *db_lookup_notouch(struct cmdctx *c, int db, const struct sarg *ke
 struct kentry *db_lookup_for_write(struct cmdctx *c, int db, const struct sarg *key);
 
 /* In-place update of a string value (APPEND, SETRANGE; Redis's
- * dbUnshareStringValue): runs db_will_write(), makes e->val a raw string
+ * dbUnshareStringValue): passes the gate, makes e's value a raw string
  * with capacity for at least `need` bytes and returns it (the entry points
  * at it). NULL on allocation failure. The caller edits the bytes, then calls
  * db_written(). */

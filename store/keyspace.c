@@ -81,7 +81,7 @@ int ks_init(struct keyspace *ks, unsigned nshards, unsigned ndb)
 static void free_kentry(struct dnode *n, void *arg)
 {
     struct kentry *e = (struct kentry *)n;
-    obj_free(e->val);
+    obj_free((struct sobj *)e->val); /* the keyspace goes: no gate */
     free(e);
 }
 

@@ -29,10 +29,16 @@
 /* One key. Allocated with its key bytes inline. */
 struct kentry {
     struct dnode node; /* in kdb.keys; node.hash = dict_hash(key) */
-    struct sobj *val;
+    /* const: a value to change comes from db_begin_write(), the write gate
+     * (db.h); the entry-write path in db.c is the only code that stores
+     * here */
+    const struct sobj *val;
     int64_t expire; /* absolute Unix time in ms, or -1 */
     uint32_t xidx;  /* position in kdb.xindex when expire >= 0 */
     uint32_t klen;
+    /* the last snapshot that wrote it, or that it postdates (snapshot.h);
+     * in what was padding before the key, so entries did not grow */
+    uint32_t snap_epoch;
     uint16_t shard; /* index of the shard holding it (saves a CRC16) */
     char key[];
 };

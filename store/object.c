@@ -54,8 +54,11 @@ static unsigned lfu_log_incr(unsigned counter)
     return counter;
 }
 
-void obj_touch(struct sobj *o)
+void obj_touch(const struct sobj *c)
 {
+    /* access metadata, not the value: reads update it without the write
+     * gate (a snapshot does not care how recently a key was read) */
+    struct sobj *o = (struct sobj *)c;
     if (obj_lfu_policy) o->lfu = (uint16_t)lfu_log_incr(obj_lfu_get(o));
     o->atime = obj_clock;
 }

@@ -75,7 +75,7 @@ extern volatile int obj_lfu_log_factor, obj_lfu_decay_time;
 /* Record an access (lookups call it): the access clock, or under an LFU
  * policy Redis's logarithmic counter (LFULogIncr after decay), with atime
  * then holding the time of the counter's last update. */
-void obj_touch(struct sobj *o);
+void obj_touch(const struct sobj *o);
 /* The LFU counter after decay, without recording an access (OBJECT FREQ;
  * Redis's LFUDecrAndReturn). */
 unsigned obj_lfu_get(const struct sobj *o);

@@ -219,19 +219,19 @@ static unsigned char *step(const struct ql_node *n, const unsigned char *p, int 
     return dir == QL_HEAD ? lp_next(n->lp, p) : lp_prev(n->lp, p);
 }
 
-void ql_iter_init(struct quicklist *ql, struct ql_iter *it, int dir)
+void ql_iter_init(const struct quicklist *ql, struct ql_iter *it, int dir)
 {
     memset(it, 0, sizeof(*it));
-    it->ql = ql;
+    it->ql = (struct quicklist *)ql; /* see struct ql_iter */
     it->dir = dir;
     it->node = dir == QL_HEAD ? ql->head : ql->tail;
     it->nextpos = it->node ? node_start(it->node, dir) : NULL;
 }
 
-bool ql_iter_at(struct quicklist *ql, struct ql_iter *it, long index, int dir)
+bool ql_iter_at(const struct quicklist *ql, struct ql_iter *it, long index, int dir)
 {
     memset(it, 0, sizeof(*it));
-    it->ql = ql;
+    it->ql = (struct quicklist *)ql; /* see struct ql_iter */
     it->dir = dir;
     bool fwd = index >= 0;
     unsigned long want = fwd ? (unsigned long)index : (unsigned long)(-(index + 1));

@@ -57,6 +57,8 @@ struct ql_val {
 
 enum { QL_HEAD = 0, QL_TAIL = 1 };
 
+/* An iterator reads; changing the list through it (insert, replace,
+ * delete) is for a list the caller opened through the write gate (db.h). */
 struct ql_iter {
     struct quicklist *ql;
     struct ql_node *node;
@@ -91,9 +93,9 @@ void ql_pop(struct quicklist *ql, int where);
 /* Position an iterator at index (negative: from the tail, -1 the last),
  * walking in direction dir afterwards. False if out of range. The element
  * is returned by the first ql_iter_next(). */
-bool ql_iter_at(struct quicklist *ql, struct ql_iter *it, long index, int dir);
+bool ql_iter_at(const struct quicklist *ql, struct ql_iter *it, long index, int dir);
 /* From one end (dir QL_HEAD starts at the head). */
-void ql_iter_init(struct quicklist *ql, struct ql_iter *it, int dir);
+void ql_iter_init(const struct quicklist *ql, struct ql_iter *it, int dir);
 bool ql_iter_next(struct ql_iter *it, struct ql_val *out);
 /* Delete the element last returned; iteration continues after it. */
 void ql_iter_del(struct ql_iter *it);

@@ -224,7 +224,8 @@ static void hash_try_convert(struct sobj *o, const struct sarg *argv, int first,
 
 /* The value of field, or NULL if absent; ints of a listpack are formatted
  * into buf. */
-const char *hash_get(struct sobj *o, const void *f, size_t flen, size_t *vlen, char buf[LP_INTBUF])
+const char *hash_get(const struct sobj *o, const void *f, size_t flen, size_t *vlen,
+                     char buf[LP_INTBUF])
 {
     if (o->enc == ENC_LISTPACK) {
         unsigned char *lp = o->v.ptr;
@@ -307,7 +308,7 @@ bool hash_del(struct sobj *o, const void *f, size_t flen)
 }
 
 /* Iteration over both encodings. */
-void hash_iter_init(struct hash_iter *it, struct sobj *o)
+void hash_iter_init(struct hash_iter *it, const struct sobj *o)
 {
     it->o = o;
     it->p = NULL;
@@ -350,31 +351,37 @@ void hash_iter_done(struct hash_iter *it)
 /* ------------------------------------------------------------------------ */
 /* Lookups. */
 
-/* The hash at key for writing, created (not yet added) when missing:
- * *e is NULL for a new one. NULL after replying WRONGTYPE or OOM. */
-static struct sobj *hash_for_write(struct cmdctx *c, struct kentry **e)
+/* The hash at key for a command that may write it: *e is its entry, NULL
+ * when the key is missing. False after replying WRONGTYPE. Nothing may
+ * change yet: the command checks its arguments against e->val first. */
+static bool hash_lookup_w(struct cmdctx *c, struct kentry **e)
 {
     *e = db_lookup_for_write(c, c->db, &c->argv[1]);
-    if (*e) {
-        if ((*e)->val->type != OBJ_HASH) {
-            reply_errs(c->r, SERR_WRONGTYPE);
-            return NULL;
-        }
-        return (*e)->val;
+    if (*e && (*e)->val->type != OBJ_HASH) {
+        reply_errs(c->r, SERR_WRONGTYPE);
+        return false;
     }
+    return true;
+}
+
+/* The hash to change, right before the first change: the entry's value
+ * through the write gate, or a new hash (not yet added) for a missing key.
+ * NULL after replying OOM. */
+static struct sobj *hash_open(struct cmdctx *c, struct kentry *e)
+{
+    if (e) return db_begin_write(c, c->db, e);
     struct sobj *o = hash_new();
     if (!o) reply_errs(c->r, SERR_OOM);
     return o;
 }
 
-/* Commit a write to the hash: add a new key, or run the hooks on the entry. */
+/* After the change: add the new key, or record the change to the entry. */
 static void hash_commit(struct cmdctx *c, struct kentry *e, struct sobj *o)
 {
     if (!e) {
         if (!db_add(c, c->db, &c->argv[1], o)) obj_free(o);
         return;
     }
-    db_will_write(c, c->db, e);
     db_written(c, c->db, e);
 }
 
@@ -388,7 +395,8 @@ static void hset_generic(struct cmdctx *c, bool hmset)
         return;
     }
     struct kentry *e;
-    struct sobj *o = hash_for_write(c, &e);
+    if (!hash_lookup_w(c, &e)) return;
+    struct sobj *o = hash_open(c, e);
     if (!o) return;
     hash_try_convert(o, c->argv, 2, c->argc - 1);
     long long created = 0;
@@ -415,14 +423,15 @@ void cmd_hmset(struct cmdctx *c)
 void cmd_hsetnx(struct cmdctx *c)
 {
     struct kentry *e;
-    struct sobj *o = hash_for_write(c, &e);
-    if (!o) return;
+    if (!hash_lookup_w(c, &e)) return;
     char buf[LP_INTBUF];
     size_t vl;
-    if (hash_get(o, c->argv[2].p, c->argv[2].len, &vl, buf)) {
-        reply_int(c->r, 0);
+    if (e && hash_get(e->val, c->argv[2].p, c->argv[2].len, &vl, buf)) {
+        reply_int(c->r, 0); /* no change, so no write for WATCH */
         return;
     }
+    struct sobj *o = hash_open(c, e);
+    if (!o) return;
     hash_try_convert(o, c->argv, 2, 3);
     hash_set(o, c->argv[2].p, c->argv[2].len, c->argv[3].p, c->argv[3].len);
     hash_commit(c, e, o);
@@ -432,7 +441,7 @@ void cmd_hsetnx(struct cmdctx *c)
 /* ------------------------------------------------------------------------ */
 /* Reads. */
 
-static struct sobj *hash_for_read(struct cmdctx *c, bool *err)
+static const struct sobj *hash_for_read(struct cmdctx *c, bool *err)
 {
     return db_read_typed(c, &c->argv[1], OBJ_HASH, err);
 }
@@ -440,7 +449,7 @@ static struct sobj *hash_for_read(struct cmdctx *c, bool *err)
 void cmd_hget(struct cmdctx *c)
 {
     bool err;
-    struct sobj *o = hash_for_read(c, &err);
+    const struct sobj *o = hash_for_read(c, &err);
     if (err) return;
     char buf[LP_INTBUF];
     size_t vl;
@@ -454,7 +463,7 @@ void cmd_hget(struct cmdctx *c)
 void cmd_hmget(struct cmdctx *c)
 {
     bool err;
-    struct sobj *o = hash_for_read(c, &err);
+    const struct sobj *o = hash_for_read(c, &err);
     if (err) return;
     reply_array(c->r, c->argc - 2);
     for (int i = 2; i < c->argc; i++) {
@@ -473,7 +482,7 @@ enum { H_KEYS = 1, H_VALS = 2 };
 static void hgetall_generic(struct cmdctx *c, int what)
 {
     bool err;
-    struct sobj *o = hash_for_read(c, &err);
+    const struct sobj *o = hash_for_read(c, &err);
     if (err) return;
     if (!o) {
         if (what == (H_KEYS | H_VALS))
@@ -514,7 +523,7 @@ void cmd_hvals(struct cmdctx *c)
 void cmd_hexists(struct cmdctx *c)
 {
     bool err;
-    struct sobj *o = hash_for_read(c, &err);
+    const struct sobj *o = hash_for_read(c, &err);
     if (err) return;
     char buf[LP_INTBUF];
     size_t vl;
@@ -524,7 +533,7 @@ void cmd_hexists(struct cmdctx *c)
 void cmd_hlen(struct cmdctx *c)
 {
     bool err;
-    struct sobj *o = hash_for_read(c, &err);
+    const struct sobj *o = hash_for_read(c, &err);
     if (err) return;
     reply_int(c->r, o ? (long long)hash_len(o) : 0);
 }
@@ -532,7 +541,7 @@ void cmd_hlen(struct cmdctx *c)
 void cmd_hstrlen(struct cmdctx *c)
 {
     bool err;
-    struct sobj *o = hash_for_read(c, &err);
+    const struct sobj *o = hash_for_read(c, &err);
     if (err) return;
     char buf[LP_INTBUF];
     size_t vl = 0;
@@ -551,17 +560,15 @@ void cmd_hdel(struct cmdctx *c)
         reply_errs(c->r, SERR_WRONGTYPE);
         return;
     }
-    struct sobj *o = e->val;
+    struct sobj *o = NULL;
     long long deleted = 0;
-    bool will = false;
     for (int i = 2; i < c->argc; i++) {
-        if (!will) {
-            /* the pre-write hook must run before the first change */
+        if (!o) {
+            /* through the gate right before the first change */
             char buf[LP_INTBUF];
             size_t vl;
-            if (!hash_get(o, c->argv[i].p, c->argv[i].len, &vl, buf)) continue;
-            db_will_write(c, c->db, e);
-            will = true;
+            if (!hash_get(e->val, c->argv[i].p, c->argv[i].len, &vl, buf)) continue;
+            o = db_begin_write(c, c->db, e);
         }
         if (hash_del(o, c->argv[i].p, c->argv[i].len)) deleted++;
         if (hash_len(o) == 0) break;
@@ -580,26 +587,25 @@ void cmd_hincrby(struct cmdctx *c)
     long long incr;
     if (!arg_ll_or_reply(c, &c->argv[3], &incr)) return;
     struct kentry *e;
-    struct sobj *o = hash_for_write(c, &e);
-    if (!o) return;
+    if (!hash_lookup_w(c, &e)) return;
     char buf[LP_INTBUF];
     size_t vl;
-    const char *v = hash_get(o, c->argv[2].p, c->argv[2].len, &vl, buf);
+    const char *v = e ? hash_get(e->val, c->argv[2].p, c->argv[2].len, &vl, buf) : NULL;
     long long cur = 0;
     if (v && !str_to_ll(v, vl, &cur)) {
         reply_errs(c->r, SERR_HASH_NOT_INT);
-        if (!e) obj_free(o);
         return;
     }
     if ((incr < 0 && cur < 0 && incr < LLONG_MIN - cur) ||
         (incr > 0 && cur > 0 && incr > LLONG_MAX - cur)) {
         reply_errs(c->r, SERR_OVERFLOW);
-        if (!e) obj_free(o);
         return;
     }
     cur += incr;
     char nb[LP_INTBUF];
     int nl = ll_to_str(nb, sizeof(nb), cur);
+    struct sobj *o = hash_open(c, e);
+    if (!o) return;
     hash_try_convert(o, c->argv, 2, 2);
     hash_set(o, c->argv[2].p, c->argv[2].len, nb, (size_t)nl);
     hash_commit(c, e, o);
@@ -641,25 +647,24 @@ void cmd_hincrbyfloat(struct cmdctx *c)
         return;
     }
     struct kentry *e;
-    struct sobj *o = hash_for_write(c, &e);
-    if (!o) return;
+    if (!hash_lookup_w(c, &e)) return;
     char buf[LP_INTBUF];
     size_t vl;
-    const char *v = hash_get(o, c->argv[2].p, c->argv[2].len, &vl, buf);
+    const char *v = e ? hash_get(e->val, c->argv[2].p, c->argv[2].len, &vl, buf) : NULL;
     long double cur = 0;
     if (v && !str_to_ld(v, vl, &cur)) {
         reply_errs(c->r, SERR_HASH_NOT_FLOAT);
-        if (!e) obj_free(o);
         return;
     }
     cur += incr;
     if (isnan(cur) || isinf(cur)) {
         reply_errs(c->r, SERR_INCR_NAN);
-        if (!e) obj_free(o);
         return;
     }
     char nb[5200];
     int nl = ld_human(nb, sizeof(nb), cur);
+    struct sobj *o = hash_open(c, e);
+    if (!o) return;
     hash_try_convert(o, c->argv, 2, 2);
     if (o->enc == ENC_LISTPACK && nl > store_tun.hash_max_listpack_value) hash_convert(o);
     hash_set(o, c->argv[2].p, c->argv[2].len, nb, (size_t)nl);
@@ -722,7 +727,7 @@ void cmd_hrandfield(struct cmdctx *c)
 {
     bool err;
     if (c->argc == 2) {
-        struct sobj *o = hash_for_read(c, &err);
+        const struct sobj *o = hash_for_read(c, &err);
         if (err) return;
         if (!o) {
             reply_null(c->r);
@@ -758,7 +763,7 @@ void cmd_hrandfield(struct cmdctx *c)
         reply_errs(c->r, SERR_OUT_OF_RANGE);
         return;
     }
-    struct sobj *o = hash_for_read(c, &err);
+    const struct sobj *o = hash_for_read(c, &err);
     if (err) return;
     if (!o || count == 0) {
         reply_array(c->r, 0);
@@ -850,7 +855,7 @@ void cmd_hscan(struct cmdctx *c)
 {
     uint64_t cursor;
     struct scan_opts so;
-    struct sobj *o = coll_scan_begin(c, OBJ_HASH, &cursor, &so);
+    const struct sobj *o = coll_scan_begin(c, OBJ_HASH, &cursor, &so);
     if (!o) return;
     if (o->enc == ENC_LISTPACK) {
         coll_reply_scan_cursor(c, 0);

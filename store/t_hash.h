@@ -16,7 +16,8 @@
 struct sobj *hash_new(void);
 uint64_t hash_len(const struct sobj *o);
 /* Value of field or NULL; listpack integers are formatted into buf. */
-const char *hash_get(struct sobj *o, const void *f, size_t flen, size_t *vlen, char buf[LP_INTBUF]);
+const char *hash_get(const struct sobj *o, const void *f, size_t flen, size_t *vlen,
+                     char buf[LP_INTBUF]);
 /* 1 new field, 0 updated, -1 out of memory. Converts to hashtable past
  * hash-max-listpack-entries; the caller converts for long values first
  * (hash_convert) as HSET does. */
@@ -27,7 +28,7 @@ bool hash_convert(struct sobj *o);
 
 /* Iteration over either encoding (a safe dict iterator for hashtables). */
 struct hash_iter {
-    struct sobj *o;
+    const struct sobj *o;
     unsigned char *p;
     bool started;
     struct dict_iter di;
@@ -35,7 +36,7 @@ struct hash_iter {
     size_t flen, vlen;
     char fbuf[LP_INTBUF], vbuf[LP_INTBUF];
 };
-void hash_iter_init(struct hash_iter *it, struct sobj *o);
+void hash_iter_init(struct hash_iter *it, const struct sobj *o);
 bool hash_iter_next(struct hash_iter *it);
 void hash_iter_done(struct hash_iter *it);
 

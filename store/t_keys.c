@@ -556,7 +556,7 @@ void cmd_dbsize(struct cmdctx *c)
 /* OBJECT. Lookups touch neither the access clock nor (unlike a read) the
  * LFU counter, but count as hits or misses, as Redis's LOOKUP_NOTOUCH. */
 
-static struct sobj *object_lookup(struct cmdctx *c)
+static const struct sobj *object_lookup(struct cmdctx *c)
 {
     struct kentry *e = db_lookup_notouch(c, c->db, &c->argv[2]);
     if (!e) reply_null(c->r);
@@ -565,7 +565,7 @@ static struct sobj *object_lookup(struct cmdctx *c)
 
 void cmd_object_encoding(struct cmdctx *c)
 {
-    struct sobj *o = object_lookup(c);
+    const struct sobj *o = object_lookup(c);
     if (o) reply_bulk_cstr(c->r, obj_enc_name(o));
 }
 
@@ -574,7 +574,7 @@ void cmd_object_encoding(struct cmdctx *c)
  * Redis's own tests observe: int-encoded values in that range answer so. */
 void cmd_object_refcount(struct cmdctx *c)
 {
-    struct sobj *o = object_lookup(c);
+    const struct sobj *o = object_lookup(c);
     if (!o) return;
     bool shared = o->type == OBJ_STRING && o->enc == ENC_INT && o->v.i >= 0 && o->v.i < 10000;
     reply_int(c->r, shared ? INT_MAX : 1);
@@ -582,7 +582,7 @@ void cmd_object_refcount(struct cmdctx *c)
 
 void cmd_object_idletime(struct cmdctx *c)
 {
-    struct sobj *o = object_lookup(c);
+    const struct sobj *o = object_lookup(c);
     if (!o) return;
     if (obj_lfu_policy) {
         reply_errs(c->r, SERR_LFU_SELECTED);
@@ -593,7 +593,7 @@ void cmd_object_idletime(struct cmdctx *c)
 
 void cmd_object_freq(struct cmdctx *c)
 {
-    struct sobj *o = object_lookup(c);
+    const struct sobj *o = object_lookup(c);
     if (!o) return;
     if (!obj_lfu_policy) {
         reply_errs(c->r, SERR_LFU_NOT_SELECTED);
@@ -693,7 +693,7 @@ static void expire_generic(struct cmdctx *c, int64_t basetime, bool seconds, con
         db_delete_entry(c, c->db, e);
         cmd_effect_replace(c, 2, (struct sarg[]){SARG_LIT("DEL"), c->argv[1]});
     } else {
-        db_will_write(c, c->db, e);
+        db_begin_write(c, c->db, e);
         db_set_expire(c, c->db, e, when);
         db_written(c, c->db, e);
         /* logged as PEXPIREAT key ms-timestamp [NX|XX|GT|LT] */
@@ -776,7 +776,7 @@ void cmd_persist(struct cmdctx *c)
         reply_int(c->r, 0);
         return;
     }
-    db_will_write(c, c->db, e);
+    db_begin_write(c, c->db, e);
     db_set_expire(c, c->db, e, -1);
     db_written(c, c->db, e);
     reply_int(c->r, 1);

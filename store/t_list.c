@@ -101,9 +101,16 @@ static struct sobj *list_new(void)
 /* ------------------------------------------------------------------------ */
 /* Helpers. */
 
-static inline struct quicklist *QL(const struct kentry *e)
+/* The list of an entry, to read; the list to change comes from the write
+ * gate (QLW(db_begin_write(...))). */
+static inline const struct quicklist *QL(const struct kentry *e)
 {
     return e->val->v.ptr;
+}
+
+static inline struct quicklist *QLW(struct sobj *o)
+{
+    return o->v.ptr;
 }
 
 /* Lookup for a command that may modify the list: the entry, NULL when
@@ -198,10 +205,9 @@ static bool positive_long(struct cmdctx *c, const struct sarg *a, long long *out
     return true;
 }
 
-/* Pop up to count elements from e and reply them as an array. */
-static void pop_range_reply(struct cmdctx *c, struct kentry *e, int where, long long count)
+/* Pop up to count elements from ql and reply them as an array. */
+static void pop_range_reply(struct cmdctx *c, struct quicklist *ql, int where, long long count)
 {
-    struct quicklist *ql = QL(e);
     long long n = (long long)ql_count(ql) < count ? (long long)ql_count(ql) : count;
     reply_array(c->r, n);
     for (long long i = 0; i < n; i++) {
@@ -228,10 +234,10 @@ static void pop_range_reply_with_key(struct cmdctx *c, struct kentry *e, const s
 {
     long long len = (long long)ql_count(QL(e));
     pop_effect(c, where, key, count < len ? count : len);
-    db_will_write(c, c->db, e);
+    struct quicklist *ql = QLW(db_begin_write(c, c->db, e));
     reply_array(c->r, 2);
     reply_bulk(c->r, key->p, key->len);
-    pop_range_reply(c, e, where, count);
+    pop_range_reply(c, ql, where, count);
     removed(c, e);
 }
 
@@ -244,6 +250,7 @@ static void push_generic(struct cmdctx *c, int where, bool xx)
     const struct sarg *key = &c->argv[1];
     struct kentry *e = lookup_w(c, key, &err);
     if (err) return;
+    struct quicklist *ql;
     if (!e) {
         if (xx) {
             reply_int(c->r, 0);
@@ -255,10 +262,10 @@ static void push_generic(struct cmdctx *c, int where, bool xx)
             reply_errs(c->r, SERR_OOM);
             return;
         }
+        ql = QLW(o);
     } else {
-        db_will_write(c, c->db, e);
+        ql = QLW(db_begin_write(c, c->db, e));
     }
-    struct quicklist *ql = QL(e);
     for (int j = 2; j < c->argc; j++) {
         if (ql_push(ql, where, c->argv[j].p, c->argv[j].len) != 0) break;
     }
@@ -315,14 +322,14 @@ static void pop_generic(struct cmdctx *c, int where)
         reply_array(c->r, 0);
         return;
     }
-    db_will_write(c, c->db, e);
+    struct quicklist *ql = QLW(db_begin_write(c, c->db, e));
     if (!hascount) {
         struct ql_val v;
-        ql_peek(QL(e), where, &v);
+        ql_peek(ql, where, &v);
         reply_val(c->r, &v);
-        ql_pop(QL(e), where);
+        ql_pop(ql, where);
     } else {
-        pop_range_reply(c, e, where, count);
+        pop_range_reply(c, ql, where, count);
     }
     removed(c, e);
 }
@@ -434,7 +441,7 @@ void cmd_lset(struct cmdctx *c)
         reply_errs(c->r, SERR_OUTOFRANGE);
         return;
     }
-    db_will_write(c, c->db, e);
+    db_begin_write(c, c->db, e);
     if (ql_iter_replace(&it, c->argv[3].p, c->argv[3].len) != 0) {
         reply_errs(c->r, SERR_OOM);
         return;
@@ -485,9 +492,9 @@ void cmd_ltrim(struct cmdctx *c)
         ltrim = start;
         rtrim = llen - end - 1;
     }
-    db_will_write(c, c->db, e);
-    ql_del_range(QL(e), 0, (unsigned long)ltrim);
-    ql_del_range(QL(e), ql_count(QL(e)) - (unsigned long)rtrim, (unsigned long)rtrim);
+    struct quicklist *ql = QLW(db_begin_write(c, c->db, e));
+    ql_del_range(ql, 0, (unsigned long)ltrim);
+    ql_del_range(ql, ql_count(ql) - (unsigned long)rtrim, (unsigned long)rtrim);
     removed(c, e);
     reply_ok(c->r);
 }
@@ -511,7 +518,7 @@ void cmd_lrem(struct cmdctx *c)
     if (toremove < 0) toremove = -toremove;
     while (ql_iter_next(&it, &v)) {
         if (!ql_val_eq(&v, el->p, el->len)) continue;
-        if (!removed_n) db_will_write(c, c->db, e);
+        if (!removed_n) db_begin_write(c, c->db, e);
         ql_iter_del(&it);
         removed_n++;
         if (toremove && removed_n == toremove) break;
@@ -544,7 +551,7 @@ void cmd_linsert(struct cmdctx *c)
     ql_iter_init(QL(e), &it, QL_HEAD);
     while (ql_iter_next(&it, &v)) {
         if (!ql_val_eq(&v, pivot->p, pivot->len)) continue;
-        db_will_write(c, c->db, e);
+        db_begin_write(c, c->db, e);
         if (ql_iter_insert(&it, after, el->p, el->len) != 0) {
             reply_errs(c->r, SERR_OOM);
             return;
@@ -654,9 +661,8 @@ static void move_effect(struct cmdctx *c, const struct sarg *src, const struct s
 static void do_move(struct cmdctx *c, struct kentry *src, const struct sarg *dstkey,
                     struct kentry *dst, int wherefrom, int whereto)
 {
-    struct quicklist *sql = QL(src);
     struct ql_val v;
-    ql_peek(sql, wherefrom, &v);
+    ql_peek(QL(src), wherefrom, &v);
     char ibuf[24], *copy = NULL;
     size_t len;
     const char *bytes = ql_val_bytes(&v, ibuf, &len);
@@ -669,10 +675,12 @@ static void do_move(struct cmdctx *c, struct kentry *src, const struct sarg *dst
         memcpy(copy, bytes, len);
         bytes = copy;
     }
-    db_will_write(c, c->db, src);
+    struct quicklist *sql = QLW(db_begin_write(c, c->db, src)), *dql;
     ql_pop(sql, wherefrom);
     bool same = dst == src;
-    if (!dst) {
+    if (same) {
+        dql = sql;
+    } else if (!dst) {
         struct sobj *o = list_new();
         if (!o || !(dst = db_add(c, c->db, dstkey, o))) {
             obj_free(o);
@@ -681,10 +689,11 @@ static void do_move(struct cmdctx *c, struct kentry *src, const struct sarg *dst
             reply_errs(c->r, SERR_OOM);
             return;
         }
-    } else if (!same) {
-        db_will_write(c, c->db, dst);
+        dql = QLW(o);
+    } else {
+        dql = QLW(db_begin_write(c, c->db, dst));
     }
-    ql_push(QL(dst), whereto, bytes, len);
+    ql_push(dql, whereto, bytes, len);
     db_written(c, c->db, dst);
     if (!same) removed(c, src);
     reply_bulk(c->r, bytes, len);
@@ -762,13 +771,13 @@ static void blocking_pop(struct cmdctx *c, const struct sarg *keys, int nkeys, i
             return;
         }
         pop_effect(c, where, &keys[j], -1);
-        db_will_write(c, c->db, e);
+        struct quicklist *ql = QLW(db_begin_write(c, c->db, e));
         struct ql_val v;
-        ql_peek(QL(e), where, &v);
+        ql_peek(ql, where, &v);
         reply_array(c->r, 2);
         reply_bulk(c->r, keys[j].p, keys[j].len);
         reply_val(c->r, &v);
-        ql_pop(QL(e), where);
+        ql_pop(ql, where);
         removed(c, e);
         return;
     }
@@ -834,13 +843,13 @@ void list_blk_serve(struct cmdctx *c, struct blk_client *bc, const struct sarg *
     switch (bc->kind) {
     case BLK_POP: {
         pop_effect(c, bc->where, key, -1);
-        db_will_write(c, c->db, e);
+        struct quicklist *ql = QLW(db_begin_write(c, c->db, e));
         struct ql_val v;
-        ql_peek(QL(e), bc->where, &v);
+        ql_peek(ql, bc->where, &v);
         reply_array(c->r, 2);
         reply_bulk(c->r, key->p, key->len);
         reply_val(c->r, &v);
-        ql_pop(QL(e), bc->where);
+        ql_pop(ql, bc->where);
         removed(c, e);
         break;
     }

@@ -293,13 +293,12 @@ __attribute__((constructor)) static void set_register(void)
 void cmd_sadd(struct cmdctx *c)
 {
     struct kentry *e = db_lookup_for_write(c, c->db, &c->argv[1]);
-    struct sobj *o;
+    struct sobj *o = NULL; /* the set to change: new, or through the gate */
     if (e) {
         if (e->val->type != OBJ_SET) {
             reply_errs(c->r, SERR_WRONGTYPE);
             return;
         }
-        o = e->val;
     } else {
         o = set_new_for(c->argv[2].p, c->argv[2].len);
         if (!o) {
@@ -309,9 +308,9 @@ void cmd_sadd(struct cmdctx *c)
     }
     long long added = 0;
     for (int i = 2; i < c->argc; i++) {
-        if (e && !added) {
-            if (set_is_member(o, c->argv[i].p, c->argv[i].len)) continue;
-            db_will_write(c, c->db, e);
+        if (!o) {
+            if (set_is_member(e->val, c->argv[i].p, c->argv[i].len)) continue;
+            o = db_begin_write(c, c->db, e);
         }
         if (set_add(o, c->argv[i].p, c->argv[i].len) > 0) added++;
     }
@@ -338,12 +337,12 @@ void cmd_srem(struct cmdctx *c)
         reply_errs(c->r, SERR_WRONGTYPE);
         return;
     }
-    struct sobj *o = e->val;
+    struct sobj *o = NULL;
     long long removed = 0;
     for (int i = 2; i < c->argc; i++) {
-        if (!removed) {
-            if (!set_is_member(o, c->argv[i].p, c->argv[i].len)) continue;
-            db_will_write(c, c->db, e);
+        if (!o) {
+            if (!set_is_member(e->val, c->argv[i].p, c->argv[i].len)) continue;
+            o = db_begin_write(c, c->db, e);
         }
         if (set_remove(o, c->argv[i].p, c->argv[i].len)) removed++;
         if (set_len(o) == 0) break;
@@ -357,7 +356,7 @@ void cmd_srem(struct cmdctx *c)
 void cmd_scard(struct cmdctx *c)
 {
     bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
     if (err) return;
     reply_int(c->r, o ? (long long)set_len(o) : 0);
 }
@@ -365,7 +364,7 @@ void cmd_scard(struct cmdctx *c)
 void cmd_sismember(struct cmdctx *c)
 {
     bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
     if (err) return;
     reply_int(c->r, o && set_is_member(o, c->argv[2].p, c->argv[2].len));
 }
@@ -373,7 +372,7 @@ void cmd_sismember(struct cmdctx *c)
 void cmd_smismember(struct cmdctx *c)
 {
     bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
     if (err) return;
     reply_array(c->r, c->argc - 2);
     for (int i = 2; i < c->argc; i++)
@@ -392,7 +391,7 @@ static void reply_set_members(struct cmdctx *c, const struct sobj *o)
 void cmd_smembers(struct cmdctx *c)
 {
     bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
     if (err) return;
     if (!o) {
         reply_set(c->r, 0);
@@ -414,7 +413,7 @@ void cmd_srandmember(struct cmdctx *c)
         return;
     }
     if (c->argc == 2) {
-        struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
+        const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
         if (err) return;
         if (!o) {
             reply_null(c->r);
@@ -426,7 +425,7 @@ void cmd_srandmember(struct cmdctx *c)
     }
     long long l;
     if (!coll_range_ll_or_reply(c, &c->argv[2], -LLONG_MAX, LLONG_MAX, NULL, &l)) return;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_SET, &err);
     if (err) return;
     if (!o || l == 0) {
         reply_array(c->r, 0);
@@ -516,9 +515,8 @@ void cmd_spop(struct cmdctx *c)
         reply_errs(c->r, SERR_WRONGTYPE);
         return;
     }
-    struct sobj *o = e->val;
     if (c->argc == 2) {
-        db_will_write(c, c->db, e);
+        struct sobj *o = db_begin_write(c, c->db, e);
         const char *s = set_random(o, &len, buf);
         reply_bulk(c->r, s, len);
         /* logged as SREM of the member chosen (Redis 7), so a replica or an
@@ -544,8 +542,8 @@ void cmd_spop(struct cmdctx *c)
         reply_set(c->r, 0);
         return;
     }
-    uint64_t size = set_len(o);
-    db_will_write(c, c->db, e);
+    uint64_t size = set_len(e->val);
+    struct sobj *o = db_begin_write(c, c->db, e);
     if ((uint64_t)count >= size) {
         reply_set_members(c, o);
         db_delete_entry(c, c->db, e);
@@ -622,16 +620,15 @@ void cmd_smove(struct cmdctx *c)
         reply_int(c->r, 0);
         return;
     }
-    db_will_write(c, c->db, se);
-    set_remove(se->val, m->p, m->len);
-    if (set_len(se->val) == 0)
+    struct sobj *so = db_begin_write(c, c->db, se);
+    set_remove(so, m->p, m->len);
+    if (set_len(so) == 0)
         db_delete_entry(c, c->db, se);
     else
         db_written(c, c->db, se);
     if (de) {
         if (!set_is_member(de->val, m->p, m->len)) {
-            db_will_write(c, c->db, de);
-            set_add(de->val, m->p, m->len);
+            set_add(db_begin_write(c, c->db, de), m->p, m->len);
             db_written(c, c->db, de);
         }
     } else {
@@ -650,7 +647,7 @@ void cmd_smove(struct cmdctx *c)
 /* Look up the sets named by keys[0..n): missing keys are NULL. Replies
  * WRONGTYPE (and returns false) if any key holds another type; Redis
  * checks every key even after a missing one. */
-static bool lookup_sets(struct cmdctx *c, const struct sarg *keys, int n, struct sobj **sets,
+static bool lookup_sets(struct cmdctx *c, const struct sarg *keys, int n, const struct sobj **sets,
                         bool write)
 {
     for (int i = 0; i < n; i++) {
@@ -669,7 +666,8 @@ static bool lookup_sets(struct cmdctx *c, const struct sarg *keys, int n, struct
 
 static int cmp_set_size(const void *a, const void *b)
 {
-    uint64_t x = set_len(*(struct sobj *const *)a), y = set_len(*(struct sobj *const *)b);
+    uint64_t x = set_len(*(const struct sobj *const *)a),
+             y = set_len(*(const struct sobj *const *)b);
     return x < y ? -1 : x > y;
 }
 
@@ -696,7 +694,7 @@ static void store_result(struct cmdctx *c, const struct sarg *dst, struct sobj *
 static void sinter_generic(struct cmdctx *c, const struct sarg *keys, int n, const struct sarg *dst,
                            long long limit, bool card)
 {
-    struct sobj *small[16], **sets = n <= 16 ? small : malloc(sizeof(*sets) * (size_t)n);
+    const struct sobj *small[16], **sets = n <= 16 ? small : malloc(sizeof(*sets) * (size_t)n);
     if (!sets) {
         reply_errs(c->r, SERR_OOM);
         return;
@@ -789,7 +787,7 @@ enum { OP_UNION, OP_DIFF };
 static void sunion_diff_generic(struct cmdctx *c, const struct sarg *keys, int n,
                                 const struct sarg *dst, int op)
 {
-    struct sobj *small[16], **sets = n <= 16 ? small : malloc(sizeof(*sets) * (size_t)n);
+    const struct sobj *small[16], **sets = n <= 16 ? small : malloc(sizeof(*sets) * (size_t)n);
     if (!sets) {
         reply_errs(c->r, SERR_OOM);
         return;
@@ -858,7 +856,7 @@ void cmd_sscan(struct cmdctx *c)
 {
     uint64_t cursor;
     struct scan_opts so;
-    struct sobj *o = coll_scan_begin(c, OBJ_SET, &cursor, &so);
+    const struct sobj *o = coll_scan_begin(c, OBJ_SET, &cursor, &so);
     if (!o) return;
     if (o->enc == ENC_INTSET) {
         coll_reply_scan_cursor(c, 0);

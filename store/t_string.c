@@ -17,7 +17,7 @@
  *
  * Locks: the dispatcher holds the shards of every key the command names.
  * Writes go through db.h; a lookup that may lead to a write uses
- * db_lookup_for_write() and runs db_will_write() only when it does change
+ * db_lookup_for_write() and runs db_begin_write() only when it does change
  * the entry.
  */
 #include <limits.h>
@@ -202,7 +202,7 @@ static struct kentry *set_value(struct cmdctx *c, struct kentry *e, const struct
         return NULL;
     }
     if (e) {
-        db_will_write(c, c->db, e);
+        db_begin_write(c, c->db, e);
         db_replace(c, e, val);
         if (!keepttl && e->expire >= 0) db_set_expire(c, c->db, e, -1);
         db_written(c, c->db, e);
@@ -326,13 +326,13 @@ void cmd_getex(struct cmdctx *c)
         db_delete_entry(c, c->db, e);
         cmd_effect_replace(c, 2, (struct sarg[]){SARG_LIT("DEL"), c->argv[1]});
     } else if (expire) {
-        db_will_write(c, c->db, e);
+        db_begin_write(c, c->db, e);
         db_set_expire(c, c->db, e, when);
         db_written(c, c->db, e);
         cmd_effect_replace(c, 3,
                            (struct sarg[]){SARG_LIT("PEXPIREAT"), c->argv[1], sarg_ll(ms, when)});
     } else if ((flags & SET_PERSIST) && e->expire >= 0) {
-        db_will_write(c, c->db, e);
+        db_begin_write(c, c->db, e);
         db_set_expire(c, c->db, e, -1);
         db_written(c, c->db, e);
         cmd_effect_replace(c, 2, (struct sarg[]){SARG_LIT("PERSIST"), c->argv[1]});
@@ -356,7 +356,7 @@ void cmd_getset(struct cmdctx *c)
     struct sobj *o = obj_string_new(v->p, v->len);
     if (!o) return;
     if (e) {
-        db_will_write(c, c->db, e);
+        db_begin_write(c, c->db, e);
         db_replace(c, e, o);
         if (e->expire >= 0) db_set_expire(c, c->db, e, -1);
         db_written(c, c->db, e);
@@ -605,8 +605,7 @@ static void incr_decr(struct cmdctx *c, long long incr)
     }
     value += incr;
     if (e && e->val->enc == ENC_INT) {
-        db_will_write(c, c->db, e);
-        e->val->v.i = value;
+        db_begin_write(c, c->db, e)->v.i = value;
         db_written(c, c->db, e);
     } else if (e) {
         struct sobj *o = obj_string_from_int(value);
@@ -614,7 +613,7 @@ static void incr_decr(struct cmdctx *c, long long incr)
             reply_oom(c);
             return;
         }
-        db_will_write(c, c->db, e);
+        db_begin_write(c, c->db, e);
         db_replace(c, e, o);
         db_written(c, c->db, e);
     } else if (!set_value(c, NULL, key, obj_string_from_int(value), false)) {
@@ -710,7 +709,7 @@ void cmd_incrbyfloat(struct cmdctx *c)
         return;
     }
     if (e) {
-        db_will_write(c, c->db, e);
+        db_begin_write(c, c->db, e);
         db_replace(c, e, o);
         db_written(c, c->db, e);
     } else if (!db_add(c, c->db, key, o)) {

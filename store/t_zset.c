@@ -214,7 +214,7 @@ static void zobj_maybe_to_listpack(struct sobj *o, size_t maxlen, size_t totlen)
     o->v.ptr = lp;
 }
 
-static bool zobj_score(struct sobj *o, const char *m, size_t len, double *score)
+static bool zobj_score(const struct sobj *o, const char *m, size_t len, double *score)
 {
     if (o->enc == ENC_LISTPACK) return zlp_find(o->v.ptr, m, len, score) != NULL;
     struct zsnode *n = zset_find(ZS(o), m, len);
@@ -362,7 +362,7 @@ __attribute__((constructor)) static void zset_register(void)
 /* A position in either encoding, walked in either direction. */
 
 struct zcur {
-    struct sobj *o;
+    const struct sobj *o;
     unsigned char *p; /* listpack: the member entry */
     struct zsnode *n;
     char buf[LP_INTBUF];
@@ -401,7 +401,7 @@ static void zc_next(struct zcur *z, bool rev)
 }
 
 /* Cursor at 0-based rank (from the end when rev). */
-static void zc_at_rank(struct zcur *z, struct sobj *o, long rank, bool rev)
+static void zc_at_rank(struct zcur *z, const struct sobj *o, long rank, bool rev)
 {
     z->o = o;
     unsigned long len = zset_obj_len(o);
@@ -414,7 +414,8 @@ static void zc_at_rank(struct zcur *z, struct sobj *o, long rank, bool rev)
 }
 
 /* Cursor at the first element inside the score range (last when rev). */
-static void zc_in_score(struct zcur *z, struct sobj *o, const struct zrange_score *r, bool rev)
+static void zc_in_score(struct zcur *z, const struct sobj *o, const struct zrange_score *r,
+                        bool rev)
 {
     z->o = o;
     if (o->enc != ENC_LISTPACK) {
@@ -445,7 +446,7 @@ static void zc_in_score(struct zcur *z, struct sobj *o, const struct zrange_scor
     }
 }
 
-static void zc_in_lex(struct zcur *z, struct sobj *o, const struct zrange_lex *r, bool rev)
+static void zc_in_lex(struct zcur *z, const struct sobj *o, const struct zrange_lex *r, bool rev)
 {
     z->o = o;
     if (o->enc != ENC_LISTPACK) {
@@ -602,7 +603,8 @@ static void sink_end(struct zsink *k, const struct sarg *dstkey)
 }
 
 /* Elements with 0-based ranks [start, end] (Redis's sanitized range). */
-static void range_rank(struct zsink *k, struct sobj *o, long long start, long long end, bool rev)
+static void range_rank(struct zsink *k, const struct sobj *o, long long start, long long end,
+                       bool rev)
 {
     if (!coll_rank_range((long long)zset_obj_len(o), &start, &end)) {
         sink_begin(k, 0);
@@ -621,8 +623,8 @@ static void range_rank(struct zsink *k, struct sobj *o, long long start, long lo
     }
 }
 
-static void range_score(struct zsink *k, struct sobj *o, const struct zrange_score *r, bool rev,
-                        long long offset, long long limit)
+static void range_score(struct zsink *k, const struct sobj *o, const struct zrange_score *r,
+                        bool rev, long long offset, long long limit)
 {
     sink_begin(k, -1);
     if (offset > 0 && offset >= (long long)zset_obj_len(o)) return;
@@ -640,7 +642,7 @@ static void range_score(struct zsink *k, struct sobj *o, const struct zrange_sco
     }
 }
 
-static void range_lex(struct zsink *k, struct sobj *o, const struct zrange_lex *r, bool rev,
+static void range_lex(struct zsink *k, const struct sobj *o, const struct zrange_lex *r, bool rev,
                       long long offset, long long limit)
 {
     sink_begin(k, -1);
@@ -724,7 +726,7 @@ static void zrange_generic(struct cmdctx *c, int first, const struct sarg *dst, 
     }
     struct zsink k = {.c = c, .withscores = withscores};
     bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[first], OBJ_ZSET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[first], OBJ_ZSET, &err);
     if (err) return;
     if (!o) {
         if (dst) {
@@ -854,13 +856,12 @@ static void zadd_generic(struct cmdctx *c, int in)
         if (ml > maxlen) maxlen = ml;
     }
     struct kentry *e = db_lookup_for_write(c, c->db, &c->argv[1]);
-    struct sobj *o;
+    struct sobj *o = NULL; /* the zset to change: new, or through the gate */
     if (e) {
         if (e->val->type != OBJ_ZSET) {
             reply_errs(c->r, SERR_WRONGTYPE);
             goto out;
         }
-        o = e->val;
     } else {
         if (xx) {
             if (incr)
@@ -877,17 +878,16 @@ static void zadd_generic(struct cmdctx *c, int in)
     }
     long long added = 0, updated = 0, processed = 0;
     double newscore = 0;
-    bool hooked = e == NULL, nan = false;
+    bool nan = false;
     for (int j = 0; j < elements; j++) {
         const struct sarg *m = &c->argv[scoreidx + j * 2 + 1];
-        if (!hooked) {
-            /* the pre-write hook runs before the first real change */
+        if (!o) {
+            /* through the gate right before the first real change */
             double cur;
-            bool exists = zobj_score(o, m->p, m->len, &cur);
+            bool exists = zobj_score(e->val, m->p, m->len, &cur);
             bool change = exists ? !nx && (incr || scores[j] != cur) : !xx;
             if (!change) continue;
-            db_will_write(c, c->db, e);
-            hooked = true;
+            o = db_begin_write(c, c->db, e);
         }
         int out;
         int rc = zobj_add(o, scores[j], m->p, m->len, in, &out, &newscore);
@@ -942,12 +942,12 @@ void cmd_zrem(struct cmdctx *c)
         reply_errs(c->r, SERR_WRONGTYPE);
         return;
     }
-    struct sobj *o = e->val;
+    struct sobj *o = NULL;
     long long deleted = 0;
     for (int i = 2; i < c->argc; i++) {
         double s;
-        if (!zobj_score(o, c->argv[i].p, c->argv[i].len, &s)) continue;
-        if (!deleted) db_will_write(c, c->db, e);
+        if (!zobj_score(o ? o : e->val, c->argv[i].p, c->argv[i].len, &s)) continue;
+        if (!o) o = db_begin_write(c, c->db, e);
         zobj_del(o, c->argv[i].p, c->argv[i].len);
         deleted++;
         if (zset_obj_len(o) == 0) break;
@@ -961,7 +961,7 @@ void cmd_zrem(struct cmdctx *c)
 void cmd_zcard(struct cmdctx *c)
 {
     bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
     if (err) return;
     reply_int(c->r, o ? (long long)zset_obj_len(o) : 0);
 }
@@ -969,7 +969,7 @@ void cmd_zcard(struct cmdctx *c)
 void cmd_zscore(struct cmdctx *c)
 {
     bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
     if (err) return;
     double s;
     if (o && zobj_score(o, c->argv[2].p, c->argv[2].len, &s))
@@ -981,7 +981,7 @@ void cmd_zscore(struct cmdctx *c)
 void cmd_zmscore(struct cmdctx *c)
 {
     bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
     if (err) return;
     reply_array(c->r, c->argc - 2);
     for (int i = 2; i < c->argc; i++) {
@@ -996,7 +996,7 @@ void cmd_zmscore(struct cmdctx *c)
 static void zrank_generic(struct cmdctx *c, bool rev)
 {
     bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
     if (err) return;
     if (!o) {
         reply_null(c->r);
@@ -1044,7 +1044,7 @@ void cmd_zcount(struct cmdctx *c)
         return;
     }
     bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
     if (err) return;
     long long n = 0;
     if (o && o->enc == ENC_SKIPLIST) {
@@ -1075,7 +1075,7 @@ void cmd_zlexcount(struct cmdctx *c)
         return;
     }
     bool err;
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
     if (err) return;
     long long n = 0;
     if (o && o->enc == ENC_SKIPLIST) {
@@ -1127,19 +1127,19 @@ static void zremrange_generic(struct cmdctx *c, int type)
         reply_errs(c->r, SERR_WRONGTYPE);
         return;
     }
-    struct sobj *o = e->val;
-    if (type == ZR_RANK && !coll_rank_range((long long)zset_obj_len(o), &start, &end)) {
+    const struct sobj *cur = e->val;
+    if (type == ZR_RANK && !coll_rank_range((long long)zset_obj_len(cur), &start, &end)) {
         reply_int(c->r, 0);
         return;
     }
     /* find the first element and how many follow in range */
     struct zcur z;
     if (type == ZR_RANK)
-        zc_at_rank(&z, o, (long)start, false);
+        zc_at_rank(&z, cur, (long)start, false);
     else if (type == ZR_SCORE)
-        zc_in_score(&z, o, &rs, false);
+        zc_in_score(&z, cur, &rs, false);
     else
-        zc_in_lex(&z, o, &rl, false);
+        zc_in_lex(&z, cur, &rl, false);
     long long n = 0;
     if (type == ZR_RANK) {
         n = end - start + 1;
@@ -1158,7 +1158,8 @@ static void zremrange_generic(struct cmdctx *c, int type)
         reply_int(c->r, 0);
         return;
     }
-    db_will_write(c, c->db, e);
+    /* the positions found stay valid: the gate changes nothing in place */
+    struct sobj *o = db_begin_write(c, c->db, e);
     if (o->enc == ENC_LISTPACK) {
         unsigned char *p = z.p;
         o->v.ptr = lp_delete_range_p(o->v.ptr, &p, (unsigned long)n * 2);
@@ -1197,8 +1198,7 @@ long zset_pop(struct cmdctx *c, const struct sarg *key, enum zset_where where, l
               enum zpop_reply how)
 {
     struct kentry *e = db_lookup_for_write(c, c->db, key);
-    struct sobj *o = e->val;
-    unsigned long len = zset_obj_len(o);
+    unsigned long len = zset_obj_len(e->val);
     long n = count > (long)len ? (long)len : count;
     struct reply *r = c->r;
     bool nested = how == ZPOP_REPLY_MPOP || (how == ZPOP_REPLY_COUNT && r->resp > 2);
@@ -1220,7 +1220,7 @@ long zset_pop(struct cmdctx *c, const struct sarg *key, enum zset_where where, l
     } else {
         reply_array(r, nested ? n : n * 2);
     }
-    db_will_write(c, c->db, e);
+    struct sobj *o = db_begin_write(c, c->db, e);
     bool rev = where == ZSET_MAX;
     for (long i = 0; i < n; i++) {
         struct zcur z;
@@ -1342,7 +1342,7 @@ void cmd_zrandmember(struct cmdctx *c)
 {
     bool err;
     if (c->argc == 2) {
-        struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
+        const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
         if (err) return;
         if (!o) {
             reply_null(c->r);
@@ -1371,7 +1371,7 @@ void cmd_zrandmember(struct cmdctx *c)
         reply_errs(c->r, SERR_OUT_OF_RANGE);
         return;
     }
-    struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
+    const struct sobj *o = db_read_typed(c, &c->argv[1], OBJ_ZSET, &err);
     if (err) return;
     if (!o || count == 0) {
         reply_array(c->r, 0);
@@ -1433,7 +1433,7 @@ enum { AGG_SUM, AGG_MIN, AGG_MAX };
 enum { SOP_UNION, SOP_INTER, SOP_DIFF };
 
 struct zsrc {
-    struct sobj *o; /* zset or set, NULL when missing */
+    const struct sobj *o; /* zset or set, NULL when missing */
     double weight;
 };
 
@@ -1765,7 +1765,7 @@ void cmd_zscan(struct cmdctx *c)
 {
     uint64_t cursor;
     struct scan_opts so;
-    struct sobj *o = coll_scan_begin(c, OBJ_ZSET, &cursor, &so);
+    const struct sobj *o = coll_scan_begin(c, OBJ_ZSET, &cursor, &so);
     if (!o) return;
     char sb[64];
     if (o->enc == ENC_LISTPACK) {
