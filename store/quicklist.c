@@ -182,6 +182,20 @@ int ql_push(struct quicklist *ql, int where, const void *s, size_t len)
     return 0;
 }
 
+int ql_append_listpack(struct quicklist *ql, unsigned char *lp)
+{
+    uint32_t count = lp_count(lp);
+    if (count == 0) return -EINVAL;
+    struct ql_node *n = calloc(1, sizeof(*n));
+    if (!n) return -ENOMEM;
+    n->lp = lp;
+    n->count = count;
+    node_update(n);
+    link_after(ql, ql->tail, n);
+    ql->count += count;
+    return 0;
+}
+
 static void decode(const unsigned char *p, struct ql_val *out)
 {
     out->p = lp_get(p, &out->len, &out->v);

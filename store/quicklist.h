@@ -83,6 +83,11 @@ size_t ql_mem_usage(const struct quicklist *ql);
 
 /* Push at the head or tail. 0, or -ENOMEM (list unchanged). */
 int ql_push(struct quicklist *ql, int where, const void *s, size_t len);
+/* Link a listpack (non-empty, already checked) as a new tail node as it
+ * is, without splitting or merging, as Redis's quicklistAppendListpack does
+ * when loading (RDB, RESTORE): the node keeps the bounds it was written
+ * with. The list owns lp on success. 0, -EINVAL (empty) or -ENOMEM. */
+int ql_append_listpack(struct quicklist *ql, unsigned char *lp);
 /* The element at head or tail (list not empty). */
 void ql_peek(const struct quicklist *ql, int where, struct ql_val *out);
 /* Remove the element at head or tail (list not empty). */
