@@ -11,8 +11,8 @@
  *   fill >= 0  a node holds at most `fill` entries and at most 8 KiB (the
  *              safety limit), so fill 0 means one element per node.
  * fill is clamped to [-5, 32767] as Redis's quicklistSetFill does. The size
- * of an insert is estimated like Redis (element bytes + header overhead),
- * so nodes split where Redis's would.
+ * of an insert is estimated like Redis 7.0 (element bytes + 8), so nodes
+ * split where Redis's do and a list DUMPs to Redis's bytes.
  *
  * list-compress-depth is accepted and recorded but interior nodes are not
  * compressed (documented in docs/commands.md).
