@@ -249,7 +249,9 @@ int main(int argc, char **argv)
         return 1;
     }
     /* the RDB file, before anyone can connect; a damaged file stops the
-     * start-up (and stays as it is) */
+     * start-up (and stays as it is). Loaded keys' access times start from
+     * the clock the control thread will keep. */
+    obj_clock = (uint32_t)time(NULL);
     if (persist_load_startup(&srv.ks, err, sizeof(err)) < 0) {
         ctl_log(LOG_WARNING, "%s", err);
         ctl_log(LOG_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
