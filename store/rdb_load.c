@@ -216,7 +216,7 @@ static char *read_str_body(struct rdb_in *in, uint64_t len, bool encoded, size_t
             }
             size_t got = lzf_decompress(c, clen, out, ulen);
             free(c);
-            if (got != ulen || ulen == 0) {
+            if (got != ulen) { /* an empty result counts, as in Redis */
                 if (out != in->scratch) free(out);
                 rdb_in_fail(in, true, "Invalid LZF compressed string");
                 return NULL;
