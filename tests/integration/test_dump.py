@@ -424,3 +424,19 @@ def test_dump_restore_keeps_ttl_semantics(r):
         r.restore("k2", 0, p)
     assert r.restore("k2", 2000, p, replace=True)
     assert 1000 < r.pttl("k2") <= 2000
+
+
+def test_debug_object_serializedlength(pair):
+    """DEBUG OBJECT's serializedlength is the RDB body's size, LZF included,
+    as Redis's rdbSavedObjectLen."""
+    a, b = pair[0], pair[1]
+    for key, cmds in _values():
+        for cmd in cmds:
+            same(pair, *cmd)
+        def length(c):
+            line = c.execute_command("DEBUG", "OBJECT", key)
+            if isinstance(line, dict):
+                return line["serializedlength"]
+            line = line.decode() if isinstance(line, bytes) else line
+            return int(line.split("serializedlength:")[1].split()[0])
+        assert length(a) == length(b), key
