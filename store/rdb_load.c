@@ -98,7 +98,7 @@ int rdb_read_byte(struct rdb_in *in)
 
 bool rdb_read_len(struct rdb_in *in, uint64_t *len, bool *encoded)
 {
-    unsigned char b[8];
+    unsigned char b[8] = {0}; /* (filled by rdb_read; zeroed for the analyzer) */
     if (encoded) *encoded = false;
     if (!rdb_read(in, b, 1)) return false;
     switch (b[0] >> 6) {
@@ -273,8 +273,8 @@ static char *alloc_heap(struct rdb_in *in, size_t n)
 
 static char *read_str_with(struct rdb_in *in, size_t *len, char *(*alloc)(struct rdb_in *, size_t))
 {
-    uint64_t l;
-    bool enc;
+    uint64_t l = 0;
+    bool enc = false;
     if (!rdb_read_len(in, &l, &enc)) return NULL;
     return read_str_body(in, l, enc, len, alloc);
 }
@@ -515,7 +515,7 @@ static struct sobj *load_string(struct rdb_in *in)
 
 static struct sobj *load_list_linked(struct rdb_in *in, int *why)
 {
-    uint64_t len;
+    uint64_t len = 0;
     if (!read_count(in, &len) || !fits(in, len, 1)) return NULL;
     if (len == 0) {
         *why = RDB_LOAD_EMPTY;
@@ -537,7 +537,7 @@ static struct sobj *load_list_linked(struct rdb_in *in, int *why)
 
 static struct sobj *load_set(struct rdb_in *in, int *why)
 {
-    uint64_t len;
+    uint64_t len = 0;
     if (!read_count(in, &len) || !fits(in, len, 1)) return NULL;
     if (len == 0) {
         *why = RDB_LOAD_EMPTY;
@@ -566,7 +566,7 @@ static struct sobj *load_set(struct rdb_in *in, int *why)
 
 static struct sobj *load_zset(struct rdb_in *in, bool binary, int *why)
 {
-    uint64_t len;
+    uint64_t len = 0;
     if (!read_count(in, &len) || !fits(in, len, binary ? 9 : 2)) return NULL;
     if (len == 0) {
         *why = RDB_LOAD_EMPTY;
@@ -609,7 +609,7 @@ static struct sobj *load_zset(struct rdb_in *in, bool binary, int *why)
 
 static struct sobj *load_hash(struct rdb_in *in, int *why)
 {
-    uint64_t len;
+    uint64_t len = 0;
     if (!read_count(in, &len) || !fits(in, len, 2)) return NULL;
     if (len == 0) {
         *why = RDB_LOAD_EMPTY;
@@ -655,7 +655,7 @@ static struct sobj *load_hash(struct rdb_in *in, int *why)
 
 static struct sobj *load_quicklist(struct rdb_in *in, bool v2, int *why)
 {
-    uint64_t nodes;
+    uint64_t nodes = 0;
     if (!read_count(in, &nodes) || !fits(in, nodes, v2 ? 2 : 1)) return NULL;
     if (nodes == 0) {
         *why = RDB_LOAD_EMPTY;
@@ -888,7 +888,7 @@ struct sobj *rdb_read_object(struct rdb_in *in, int type, int *why)
         break;
     case RDB_TYPE_MODULE:
     case RDB_TYPE_MODULE_2: {
-        uint64_t id;
+        uint64_t id = 0;
         if (!read_count(in, &id)) break;
         char name[10];
         rdb_module_name(id, name);
