@@ -40,6 +40,7 @@ size_t __sanitizer_get_heap_size(void);
 #include "config.h"
 #include "info.h"
 #include "object.h"
+#include "persist.h"
 #include "server.h"
 #include "session.h"
 #include "worker.h"
@@ -140,7 +141,7 @@ uint64_t server_sum_stat(size_t offset)
 
 #define WSUM(field) server_sum_stat(offsetof(struct worker, field))
 
-static uint64_t dirty_total(void)
+uint64_t info_dirty_total(void)
 {
     uint64_t t = 0;
     for (unsigned i = 0; i < srv.nworkers; i++) t += LOAD(srv.workers[i].st.dirty);
@@ -209,6 +210,13 @@ uint64_t info_allocated_bytes(void)
     struct meminfo m;
     mem_read(&m);
     return m.allocated;
+}
+
+uint64_t info_used_memory(void)
+{
+    struct meminfo m;
+    mem_read(&m);
+    return m.used;
 }
 
 static const char *mem_allocator(void)
@@ -525,25 +533,10 @@ static void sec_memory(struct sbuf *b)
 
 static void sec_persistence(struct sbuf *b)
 {
+    char rdb[2048];
+    persist_info(rdb, sizeof(rdb));
     sb_printf(b,
-              "loading:0\r\n"
-              "async_loading:0\r\n"
-              "current_cow_peak:0\r\n"
-              "current_cow_size:0\r\n"
-              "current_cow_size_age:0\r\n"
-              "current_fork_perc:0.00\r\n"
-              "current_save_keys_processed:0\r\n"
-              "current_save_keys_total:0\r\n"
-              "rdb_changes_since_last_save:%llu\r\n"
-              "rdb_bgsave_in_progress:0\r\n"
-              "rdb_last_save_time:%lld\r\n"
-              "rdb_last_bgsave_status:ok\r\n"
-              "rdb_last_bgsave_time_sec:-1\r\n"
-              "rdb_current_bgsave_time_sec:-1\r\n"
-              "rdb_saves:0\r\n"
-              "rdb_last_cow_size:0\r\n"
-              "rdb_last_load_keys_expired:0\r\n"
-              "rdb_last_load_keys_loaded:0\r\n"
+              "%s"
               "aof_enabled:0\r\n"
               "aof_rewrite_in_progress:0\r\n"
               "aof_rewrite_scheduled:0\r\n"
@@ -556,8 +549,7 @@ static void sec_persistence(struct sbuf *b)
               "aof_last_cow_size:0\r\n"
               "module_fork_in_progress:0\r\n"
               "module_fork_last_cow_size:0\r\n",
-              (unsigned long long)dirty_total(),
-              (long long)(srv.lastsave ? srv.lastsave : srv.start_us / 1000000));
+              rdb);
 }
 
 static void sec_stats(struct sbuf *b)

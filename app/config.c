@@ -59,6 +59,7 @@ struct param {
 };
 
 /* Redis 7.0's levels ("nothing" came in 7.2) */
+static const struct enum_val ev_sanitize[] = {{"no", 0}, {"yes", 1}, {"clients", 2}, {NULL, 0}};
 static const struct enum_val ev_loglevel[] = {
     {"debug", 0}, {"verbose", 1}, {"notice", 2}, {"warning", 3}, {NULL, 0}};
 static const struct enum_val ev_debug[] = {{"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
@@ -601,10 +602,20 @@ static struct param params[] = {
      .doc = "Enable the append-only file."},
     {"appendfilename", NULL, P_STR, PF_IMMUTABLE, C_STR(appendfilename), .deflt = "appendonly.aof",
      .doc = "Base name of the append-only files."},
-    {"rdbcompression", NULL, P_BOOL, 0, &cfg.rdbcompression, 0, 1, "yes",
-     .doc = "Compress strings in RDB snapshots with LZF."},
+    {"rdbcompression", NULL, P_BOOL, 0, &store_tun.rdb_compression, 0, 1, "yes",
+     .doc = "Compress strings in RDB snapshots and DUMP payloads with LZF."},
     {"rdbchecksum", NULL, P_BOOL, PF_IMMUTABLE, &cfg.rdbchecksum, 0, 1, "yes",
-     .doc = "Append a CRC64 checksum to RDB snapshots."},
+     .doc = "Append a CRC64 checksum to RDB snapshots (and check it when loading)."},
+    {"stop-writes-on-bgsave-error", NULL, P_BOOL, 0, &cfg.stop_writes_on_bgsave_error, 0, 1, "yes",
+     .doc = "Refuse writes (MISCONF) while the last background save failed and save points "
+            "are set."},
+    {"rdb-del-sync-files", NULL, P_BOOL, 0, &cfg.rdb_del_sync_files, 0, 1, "no",
+     .doc = "Delete RDB files written only for replication when persistence is off (accepted; "
+            "no replication yet)."},
+    {"sanitize-dump-payload", NULL, P_ENUM, 0, &store_tun.sanitize_dump_payload, 0, 0, "no",
+     ev_sanitize,
+     .doc = "Deep checks (duplicate members) of RESTORE payloads and RDB files: no, yes or "
+            "clients (RESTORE only). Payloads are always checked structurally."},
     {"logfile", NULL, P_STR, PF_IMMUTABLE, C_STR(logfile), .deflt = "",
      .doc = "Log file path (empty = standard output)."},
     {"loglevel", NULL, P_ENUM, 0, &cfg.loglevel, 0, 0, "notice", ev_loglevel,

@@ -74,7 +74,8 @@ struct config {
     long long slowlog_max_len;
     long long latency_monitor_threshold;
     char notify_keyspace_events[32];
-    int rdbcompression, rdbchecksum;
+    int rdbchecksum; /* rdbcompression lives in store_tun (DUMP reads it) */
+    int stop_writes_on_bgsave_error, rdb_del_sync_files;
     char config_file[1024]; /* absolute path, empty when started without one */
 };
 

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "exec_app.h"
 #include "multi.h"
+#include "persist.h"
 #include "server.h"
 #include "session.h"
 #include "worker.h"
@@ -88,6 +89,13 @@ void dispatch_command(struct session *s, int argc, const struct resp_arg *rargv)
         }
         s->authed = true; /* the password was removed since */
         s->parser.unauthenticated = false;
+    }
+    /* MISCONF (Redis's order: after authentication, before queueing): the
+     * last background save failed and stop-writes-on-bgsave-error is on */
+    if (persist_writes_denied() && ((c->flags & CMD_WRITE) || !strcmp(c->name, "ping"))) {
+        reply_errs(&s->out, SERR_MISCONF);
+        exec_refused(&x, c, "MISCONF");
+        goto rejected;
     }
     if (multi_queues(s, c)) {
         if (c->flags & CMD_NO_MULTI) {

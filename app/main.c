@@ -24,7 +24,8 @@
 #include "config.h"
 #include "control.h"
 #include "info.h"
-#include "info.h"
+#include "persist.h"
+#include "rdb.h"
 #include "server.h"
 #include "block.h"
 #include "exec_app.h"
@@ -118,6 +119,59 @@ static int build_eal_args(char **av, int max, unsigned workers, char *store, siz
 #undef ADDF
 }
 
+/* What RDB records of keys' access history: idle times under LRU policies,
+ * counters under LFU ones (Redis's MAXMEMORY_FLAG_LRU / _LFU). */
+static int rdb_usage_mode(void)
+{
+    switch (cfg.maxmemory_policy) {
+    case 0:                       /* volatile-lru */
+    case 4: return RDB_USAGE_LRU; /* allkeys-lru */
+    case 1:                       /* volatile-lfu */
+    case 5: return RDB_USAGE_LFU; /* allkeys-lfu */
+    default: return RDB_USAGE_NONE;
+    }
+}
+
+/* The control thread's tick: INFO's samples, then persistence (a pending
+ * BGSAVE, save points). */
+static void control_tick(void)
+{
+    info_cron();
+    persist_cron(&srv.ks);
+}
+
+/* After a signal asked to stop: the final save when save points are set
+ * (SHUTDOWN saved already). Writes are held meanwhile, as SHUTDOWN holds
+ * them. False when the save failed: Redis then keeps running. */
+static bool final_save(void)
+{
+    if (atomic_load(&srv.shutdown_by_command) || !persist_has_save_points()) return true;
+    int kind = atomic_load(&srv.pause_kind);
+    int64_t end = atomic_load(&srv.pause_end_ms);
+    atomic_store(&srv.pause_end_ms, INT64_MAX);
+    atomic_store(&srv.pause_kind, PAUSE_WRITE);
+    /* a command that passed the pause check before it was set runs to its
+     * end under its locks first; this gives one that has not locked yet
+     * the time to */
+    struct timespec ts = {0, 10 * 1000000};
+    nanosleep(&ts, NULL);
+    ctl_log(LOG_NOTICE, "Saving the final RDB snapshot before exiting.");
+    persist_cron(&srv.ks); /* a BGSAVE still pending runs now */
+    persist_claim_wait();
+    char err[2048];
+    ks_lock_all(&srv.ks);
+    int rc = persist_save_locked(&srv.ks, PERSIST_KIND_INTERNAL, err, sizeof(err));
+    ks_unlock_all(&srv.ks);
+    persist_release();
+    if (rc == 0) return true;
+    ctl_log(LOG_WARNING, "Error trying to save the DB, can't exit.");
+    ctl_log(LOG_WARNING, "SIGTERM received but errors trying to shut down the server, check the "
+                         "logs for more information");
+    atomic_store(&srv.pause_end_ms, end);
+    atomic_store(&srv.pause_kind, kind);
+    return false;
+}
+
 static unsigned resolve_workers(void)
 {
     if (cfg.tc.workers) return cfg.tc.workers;
@@ -154,7 +208,21 @@ int main(int argc, char **argv)
     static const struct ctl_settings cs = {
         .logfile = cfg.logfile, .loglevel = &cfg.loglevel, .pidfile = cfg.pidfile, .hz = &cfg.hz};
     ctl_configure(&cs);
+    ctl_mark_control_thread();
     ctl_log_open();
+    static const struct persist_settings ps = {
+        .dir = cfg.dir,
+        .dbfilename = cfg.dbfilename,
+        .save = cfg.save,
+        .lock = &cfg_lock,
+        .rdbchecksum = &cfg.rdbchecksum,
+        .stop_writes_on_bgsave_error = &cfg.stop_writes_on_bgsave_error,
+        .redis_ver = SS_REDIS_VERSION,
+        .dirty = info_dirty_total,
+        .used_memory = info_used_memory,
+        .usage = rdb_usage_mode,
+    };
+    persist_configure(&ps);
 
     unsigned workers = resolve_workers();
     cfg.tc.workers = workers;
@@ -167,7 +235,7 @@ int main(int argc, char **argv)
 
     srv.mem_external = info_allocated_bytes();
     srv.start_us = store_ustime();
-    srv.lastsave = srv.start_us / 1000000; /* Redis: the dataset counts as saved at start */
+    persist_set_start_time(srv.start_us / 1000000); /* Redis: the dataset counts as saved */
     make_runid(srv.runid);
     atomic_store(&srv.next_client_id, 3); /* Redis numbers its first client 3 */
     pthread_mutex_init(&srv.clients_lock, NULL);
@@ -180,6 +248,16 @@ int main(int argc, char **argv)
     unsigned nshards = resolve_shards(workers);
     if (ks_init(&srv.ks, nshards, (unsigned)cfg.databases) < 0) {
         ctl_log(LOG_WARNING, "cannot allocate the keyspace");
+        return 1;
+    }
+    /* the RDB file, before anyone can connect; a damaged file stops the
+     * start-up (and stays as it is). Loaded keys' access times start from
+     * the clock the control thread will keep. */
+    obj_clock = (uint32_t)time(NULL);
+    if (persist_load_startup(&srv.ks, err, sizeof(err)) < 0) {
+        ctl_log(LOG_WARNING, "%s", err);
+        ctl_log(LOG_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
+        rte_eal_cleanup();
         return 1;
     }
 
@@ -244,9 +322,13 @@ int main(int argc, char **argv)
     if (cfg.tc.port) ctl_log(LOG_NOTICE, "Listening on port %d", cfg.tc.port);
     ctl_log(LOG_NOTICE, "Ready to accept connections");
 
-    ctl_run(info_cron, &srv.shutdown_asap); /* returns when a shutdown is requested */
-
-    ctl_log(LOG_WARNING, "User requested shutdown...");
+    for (;;) {
+        ctl_run(control_tick, &srv.shutdown_asap); /* returns when a shutdown is requested */
+        ctl_log(LOG_WARNING, "User requested shutdown...");
+        if (final_save()) break;
+        atomic_store(&srv.shutdown_sigs, 0);
+        atomic_store(&srv.shutdown_asap, 0);
+    }
     for (unsigned i = 0; i < srv.nworkers; i++) {
         atomic_store(&srv.workers[i].stop, true);
         if (srv.tp->ops->wake) srv.tp->ops->wake(srv.tp, i);

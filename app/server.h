@@ -48,7 +48,9 @@ struct server {
 
     atomic_int shutdown_asap; /* SIGTERM/SIGINT or SHUTDOWN: the control thread stops all */
     atomic_int shutdown_sigs;
-    int64_t lastsave;
+    /* SHUTDOWN (which saved already, if it had to); otherwise a signal, and
+     * the control thread saves before stopping when save points are set */
+    atomic_int shutdown_by_command;
     /* Bytes DPDK's EAL allocated with malloc during start-up (about 1.8 MB
      * with --no-huge). used_memory leaves them out, as Redis's used_memory
      * counts only what Redis itself allocates; allocator_allocated has all. */

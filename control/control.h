@@ -23,8 +23,15 @@ struct ctl_settings {
 void ctl_configure(const struct ctl_settings *s);
 void ctl_log_open(void);
 void ctl_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* From any thread: on the control thread this is ctl_log(); elsewhere (a
+ * worker running SAVE or DEBUG RELOAD) the line is formatted now, with its
+ * time, and written by the control thread at its next tick. */
+void ctl_log_any(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ctl_write_pidfile(void);
 void ctl_remove_pidfile(void);
+
+/* The calling thread is the control thread (main, before ctl_run). */
+void ctl_mark_control_thread(void);
 
 /* The cron: calls tick() hz times a second until *stop becomes nonzero. */
 void ctl_run(void (*tick)(void), atomic_int *stop);

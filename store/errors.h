@@ -82,7 +82,23 @@
                              "with BYLEX")                                                  \
     X(LFU_SELECTED, "ERR An LFU maxmemory policy is selected, idle time not tracked. "      \
                     "Please note that when switching between policies at runtime LRU "      \
-                    "and LFU data will take some time to adjust.")
+                    "and LFU data will take some time to adjust.")                          \
+    X(DUMP_PAYLOAD, "ERR DUMP payload version or checksum are wrong")                       \
+    X(BAD_DATA_FORMAT, "ERR Bad data format")                                               \
+    X(TTL_INVALID, "ERR Invalid TTL value, must be >= 0")                                   \
+    X(IDLETIME_INVALID, "ERR Invalid IDLETIME value, must be >= 0")                         \
+    X(FREQ_INVALID, "ERR Invalid FREQ value, must be >= 0 and <= 255")                      \
+    X(BGSAVE_IN_PROGRESS, "ERR Background save already in progress")                        \
+    X(SAVE_FAILED, "ERR")                                                                   \
+    X(RELOAD_OPTIONS, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE "       \
+                      "options.")                                                           \
+    X(RELOAD_LOAD_FAILED, "ERR Error trying to load the RDB dump")                          \
+    X(SHUTDOWN_FAILED, "ERR Errors trying to SHUTDOWN. Check logs.")                        \
+    X(MISCONF, "MISCONF Redis is configured to save RDB snapshots, but it's currently "     \
+               "unable to persist to disk. Commands that may modify the data set are "      \
+               "disabled, because this instance is configured to report errors during "     \
+               "writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "    \
+               "Please check the Redis logs for details about the RDB error.")
 
 enum serr {
 #define X(name, text) SERR_##name,

@@ -87,22 +87,27 @@ size_t ql_mem_usage(const struct quicklist *ql)
     return n;
 }
 
-/* Redis's _quicklistNodeAllowInsert: would an element of sz bytes fit? */
+/* Redis 7.0's _quicklistNodeAllowInsert: would an element of sz bytes fit?
+ * The entry's size is estimated as its bytes plus 8 (SIZE_ESTIMATE_OVERHEAD,
+ * an overestimate of a listpack entry's encoding and backlen). */
+#define QL_SIZE_ESTIMATE_OVERHEAD 8
+
 static bool allow_insert(const struct ql_node *n, int fill, size_t sz)
 {
     if (!n) return false;
-    size_t overhead = (sz < 254 ? 1 : 5) + (sz < 64 ? 1 : sz < 16384 ? 2 : 5);
-    size_t new_sz = n->sz + sz + overhead;
+    size_t new_sz = n->sz + sz + QL_SIZE_ESTIMATE_OVERHEAD;
     if (fill < 0) return new_sz <= ql_level[-fill - 1];
     if (new_sz > QL_SAFETY_LIMIT) return false;
     return (int)n->count < fill;
 }
 
-/* Redis's _quicklistNodeAllowMerge. */
+/* Redis's _quicklistNodeAllowMerge: the merged size is estimated as the two
+ * sizes less 11 bytes (one listpack's header and terminator, as Redis
+ * counts them). */
 static bool allow_merge(const struct ql_node *a, const struct ql_node *b, int fill)
 {
     if (!a || !b) return false;
-    size_t sz = (size_t)a->sz + b->sz - (LP_HDR_SIZE + 1);
+    unsigned sz = (unsigned)(a->sz + b->sz - 11);
     if (fill < 0) return sz <= ql_level[-fill - 1];
     if (sz > QL_SAFETY_LIMIT) return false;
     return (long)a->count + b->count <= fill;
@@ -179,6 +184,20 @@ int ql_push(struct quicklist *ql, int where, const void *s, size_t len)
     node_update(n);
     if (fresh) link_after(ql, where == QL_HEAD ? NULL : ql->tail, n);
     ql->count++;
+    return 0;
+}
+
+int ql_append_listpack(struct quicklist *ql, unsigned char *lp)
+{
+    uint32_t count = lp_count(lp);
+    if (count == 0) return -EINVAL;
+    struct ql_node *n = calloc(1, sizeof(*n));
+    if (!n) return -ENOMEM;
+    n->lp = lp;
+    n->count = count;
+    node_update(n);
+    link_after(ql, ql->tail, n);
+    ql->count += count;
     return 0;
 }
 

@@ -11,8 +11,8 @@
  *   fill >= 0  a node holds at most `fill` entries and at most 8 KiB (the
  *              safety limit), so fill 0 means one element per node.
  * fill is clamped to [-5, 32767] as Redis's quicklistSetFill does. The size
- * of an insert is estimated like Redis (element bytes + header overhead),
- * so nodes split where Redis's would.
+ * of an insert is estimated like Redis 7.0 (element bytes + 8), so nodes
+ * split where Redis's do and a list DUMPs to Redis's bytes.
  *
  * list-compress-depth is accepted and recorded but interior nodes are not
  * compressed (documented in docs/commands.md).
@@ -85,6 +85,11 @@ size_t ql_mem_usage(const struct quicklist *ql);
 
 /* Push at the head or tail. 0, or -ENOMEM (list unchanged). */
 int ql_push(struct quicklist *ql, int where, const void *s, size_t len);
+/* Link a listpack (non-empty, already checked) as a new tail node as it
+ * is, without splitting or merging, as Redis's quicklistAppendListpack does
+ * when loading (RDB, RESTORE): the node keeps the bounds it was written
+ * with. The list owns lp on success. 0, -EINVAL (empty) or -ENOMEM. */
+int ql_append_listpack(struct quicklist *ql, unsigned char *lp);
 /* The element at head or tail (list not empty). */
 void ql_peek(const struct quicklist *ql, int where, struct ql_val *out);
 /* Remove the element at head or tail (list not empty). */

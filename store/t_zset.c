@@ -166,7 +166,7 @@ static struct sobj *zobj_new(long size_hint, size_t len_hint)
     return o;
 }
 
-static bool zobj_to_skiplist(struct sobj *o)
+bool zset_obj_to_skiplist(struct sobj *o)
 {
     if (o->enc != ENC_LISTPACK) return true;
     struct zset *zs = zset_new();
@@ -189,7 +189,7 @@ static bool zobj_to_skiplist(struct sobj *o)
 }
 
 /* zsetConvertToListpackIfNeeded. */
-static void zobj_maybe_to_listpack(struct sobj *o, size_t maxlen, size_t totlen)
+void zset_obj_maybe_to_listpack(struct sobj *o, size_t maxlen, size_t totlen)
 {
     if (o->enc == ENC_LISTPACK) return;
     struct zset *zs = ZS(o);
@@ -298,7 +298,7 @@ static int zobj_add(struct sobj *o, double score, const char *m, size_t len, int
     if (o->enc == ENC_LISTPACK) {
         if ((long long)zset_obj_len(o) + 1 > store_tun.zset_max_listpack_entries ||
             (long long)len > store_tun.zset_max_listpack_value || !lp_safe_to_add(o->v.ptr, len)) {
-            if (!zobj_to_skiplist(o)) return -1;
+            if (!zset_obj_to_skiplist(o)) return -1;
         } else {
             unsigned char *lp = zlp_insert(o->v.ptr, m, len, score);
             if (!lp) return -1;
@@ -1693,7 +1693,7 @@ static void zsetop_generic(struct cmdctx *c, int nki, const struct sarg *dst, in
             reply_errs(c->r, SERR_OOM);
             goto out;
         }
-        zobj_maybe_to_listpack(o, z.maxlen, z.totlen);
+        zset_obj_maybe_to_listpack(o, z.maxlen, z.totlen);
         if (!db_set(c, c->db, dst, o, false)) {
             obj_free(o);
             reply_errs(c->r, SERR_OOM);

@@ -34,4 +34,12 @@ long zset_pop(struct cmdctx *c, const struct sarg *key, enum zset_where where, l
 /* Length of a zset object. */
 unsigned long zset_obj_len(const struct sobj *o);
 
+/* listpack -> skiplist (a no-op for a skiplist); false on allocation
+ * failure, the object unchanged. */
+bool zset_obj_to_skiplist(struct sobj *o);
+/* skiplist -> listpack when it fits zset-max-listpack-entries/-value
+ * (Redis's zsetConvertToListpackIfNeeded): maxlen is the longest member,
+ * totlen the sum of their lengths. */
+void zset_obj_maybe_to_listpack(struct sobj *o, size_t maxlen, size_t totlen);
+
 #endif

@@ -10,4 +10,6 @@ struct store_tunables store_tun = {
     .zset_max_listpack_value = 64,
     .list_max_listpack_size = -2,
     .list_compress_depth = 0,
+    .rdb_compression = 1,
+    .sanitize_dump_payload = 0,
 };

@@ -1,4 +1,5 @@
-/* tunables.h — the encoding thresholds the data types read.
+/* tunables.h — the encoding thresholds the data types read, and the
+ * serialization switches DUMP/RESTORE read.
  *
  * The store includes no app/ header: app/config.c's parameter table points
  * its rows (hash-max-listpack-entries and the rest, with their *-ziplist-*
@@ -17,6 +18,9 @@ struct store_tunables {
     long long zset_max_listpack_value;   /* 64 */
     long long list_max_listpack_size;    /* -2: 8 KiB per quicklist node */
     long long list_compress_depth;       /* 0 */
+    /* DUMP/RESTORE and RDB files (store/rdb.h) */
+    int rdb_compression;       /* rdbcompression: yes */
+    int sanitize_dump_payload; /* RDB_SANITIZE_NO / YES / CLIENTS: no */
 };
 
 extern struct store_tunables store_tun;

@@ -1,0 +1,178 @@
+/* digest.c — Redis's dataset and value digests (see digest.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "digest.h"
+#include "intset.h"
+#include "listpack.h"
+#include "quicklist.h"
+#include "sha1.h"
+#include "t_hash.h"
+#include "t_set.h"
+#include "zskiplist.h"
+
+void digest_xor(unsigned char d[DIGEST_LEN], const void *p, size_t len)
+{
+    unsigned char h[SHA1_LEN];
+    sha1(p, len, h);
+    for (int i = 0; i < DIGEST_LEN; i++) d[i] ^= h[i];
+}
+
+void digest_mix(unsigned char d[DIGEST_LEN], const void *p, size_t len)
+{
+    digest_xor(d, p, len);
+    sha1(d, DIGEST_LEN, d);
+}
+
+static void mix_u32be(unsigned char d[DIGEST_LEN], uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 8), (unsigned char)v};
+    digest_mix(d, b, 4);
+}
+
+/* One sorted-set element: mix(member), mix(score), xor into d. */
+static void zset_elem(unsigned char d[DIGEST_LEN], const void *m, size_t mlen, double score)
+{
+    unsigned char e[DIGEST_LEN] = {0};
+    char buf[128];
+    digest_mix(e, m, mlen);
+    int n = snprintf(buf, sizeof(buf), "%.17g", score);
+    digest_mix(e, buf, (size_t)n);
+    digest_xor(d, e, DIGEST_LEN);
+}
+
+/* A listpack score as Redis's zzlGetScore reads it. */
+static double lp_score(const unsigned char *p)
+{
+    uint32_t len;
+    int64_t v;
+    const unsigned char *s = lp_get(p, &len, &v);
+    if (!s) return (double)v;
+    char buf[128];
+    if (len >= sizeof(buf)) len = sizeof(buf) - 1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return strtod(buf, NULL);
+}
+
+static void digest_zset(unsigned char d[DIGEST_LEN], const struct sobj *v)
+{
+    if (v->enc == ENC_LISTPACK) {
+        unsigned char *lp = v->v.ptr;
+        for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, lp_next(lp, p))) {
+            char buf[LP_INTBUF];
+            uint32_t l;
+            const unsigned char *m = lp_get_str(p, &l, buf);
+            zset_elem(d, m, l, lp_score(lp_next(lp, p)));
+        }
+        return;
+    }
+    const struct zset *zs = v->v.ptr;
+    for (const struct zsnode *n = zset_first(zs); n; n = n->lv[0].fwd)
+        zset_elem(d, zsn_member(n), n->mlen, n->score);
+}
+
+void digest_value(unsigned char d[DIGEST_LEN], const struct sobj *v, bool has_ttl)
+{
+    mix_u32be(d, v->type);
+    switch (v->type) {
+    case OBJ_STRING: {
+        char buf[24];
+        size_t len;
+        const char *p = obj_string_bytes(v, buf, &len);
+        digest_mix(d, p, len);
+        break;
+    }
+    case OBJ_LIST: {
+        struct ql_iter it;
+        struct ql_val e;
+        ql_iter_init(v->v.ptr, &it, QL_HEAD);
+        while (ql_iter_next(&it, &e)) {
+            char buf[24];
+            size_t len;
+            const char *p = ql_val_bytes(&e, buf, &len);
+            digest_mix(d, p, len);
+        }
+        break;
+    }
+    case OBJ_SET: {
+        struct set_iter it;
+        set_iter_init(&it, v);
+        while (set_iter_next(&it)) digest_xor(d, it.s, it.len);
+        set_iter_done(&it);
+        break;
+    }
+    case OBJ_ZSET: digest_zset(d, v); break;
+    case OBJ_HASH: {
+        struct hash_iter it;
+        hash_iter_init(&it, (struct sobj *)v); /* reads only */
+        while (hash_iter_next(&it)) {
+            unsigned char e[DIGEST_LEN] = {0};
+            digest_mix(e, it.f, it.flen);
+            digest_mix(e, it.v, it.vlen);
+            digest_xor(d, e, DIGEST_LEN);
+        }
+        hash_iter_done(&it);
+        break;
+    }
+    default: break; /* streams: once they exist, IDs and fields are mixed */
+    }
+    if (has_ttl) digest_xor(d, "!!expire!!", 10);
+}
+
+void digest_entry(unsigned char d[DIGEST_LEN], const struct kentry *e)
+{
+    digest_mix(d, e->key, e->klen);
+    digest_value(d, e->val, e->expire >= 0);
+}
+
+void digest_dataset_locked(struct keyspace *ks, unsigned char out[DIGEST_LEN])
+{
+    memset(out, 0, DIGEST_LEN);
+    for (unsigned db = 0; db < ks->ndb; db++) {
+        unsigned char keys[DIGEST_LEN] = {0};
+        bool any = false;
+        for (unsigned s = 0; s < ks->nshards; s++) {
+            struct dict *d = &ks->shards[s].db[db].keys;
+            if (!dict_size(d)) continue;
+            any = true;
+            struct dict_iter it;
+            dict_iter_init(&it, d);
+            struct dnode *n;
+            while ((n = dict_iter_next(&it))) {
+                unsigned char k[DIGEST_LEN] = {0};
+                digest_entry(k, (const struct kentry *)n);
+                digest_xor(keys, k, DIGEST_LEN);
+            }
+            dict_iter_done(&it);
+        }
+        if (!any) continue;
+        /* each key's digest is xored in (as its SHA-1) after the database
+         * number is mixed; xor commutes, so shards may come in any order */
+        mix_u32be(out, db);
+        for (int i = 0; i < DIGEST_LEN; i++) out[i] ^= keys[i];
+    }
+}
+
+void digest_key_locked(struct keyspace *ks, int db, const char *key, size_t len,
+                       unsigned char out[DIGEST_LEN])
+{
+    memset(out, 0, DIGEST_LEN);
+    struct shard *s = &ks->shards[ks_shard_of(ks, key, len)];
+    const struct kentry *e =
+        (const struct kentry *)dict_find(&s->db[db].keys, key, len, dict_hash(key, len));
+    if (e) digest_value(out, e->val, e->expire >= 0);
+}
+
+void digest_hex(const unsigned char d[DIGEST_LEN], char out[2 * DIGEST_LEN + 1])
+{
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < DIGEST_LEN; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+    out[2 * DIGEST_LEN] = '\0';
+}
