@@ -23,6 +23,7 @@
 #include "control.h"
 #include "db.h"
 #include "digest.h"
+#include "gatecheck.h"
 #include "object.h"
 #include "persist.h"
 #include "rdb.h"
@@ -530,6 +531,40 @@ static void debug_digest_value(struct cmdctx *c)
     }
 }
 
+/* DEBUG WRITE-GATE-CHECK [ON|OFF|RESET] (ours, store/gatecheck.h): without
+ * an argument, the totals: commands checked, entries they changed, changes
+ * that bypassed the write gate, and the last command that did. */
+static void debug_gate_check(struct cmdctx *c)
+{
+    if (c->argc == 3) {
+        if (arg_is(&c->argv[2], "on")) {
+            gatecheck_on = true;
+        } else if (arg_is(&c->argv[2], "off")) {
+            gatecheck_on = false;
+        } else if (arg_is(&c->argv[2], "reset")) {
+            gatecheck_reset();
+        } else {
+            reply_errs(c->r, SERR_SYNTAX);
+            return;
+        }
+        reply_ok(c->r);
+        return;
+    }
+    struct gatecheck_stats s;
+    gatecheck_read(&s);
+    reply_map(c->r, 5);
+    reply_bulk_cstr(c->r, "enabled");
+    reply_int(c->r, gatecheck_on);
+    reply_bulk_cstr(c->r, "commands");
+    reply_int(c->r, (long long)s.commands);
+    reply_bulk_cstr(c->r, "changed");
+    reply_int(c->r, (long long)s.changed);
+    reply_bulk_cstr(c->r, "violations");
+    reply_int(c->r, (long long)s.violations);
+    reply_bulk_cstr(c->r, "last-violation");
+    reply_bulk_cstr(c->r, s.last);
+}
+
 static void debug_help(struct cmdctx *c)
 {
     static const char *const help[] = {
@@ -544,6 +579,9 @@ static void debug_help(struct cmdctx *c)
         "    Data plane only: inject faults at the port with probability <prob>; <kind>",
         "    is drop, dup, reorder, delay or corrupt; delay-us sets the delay bound",
         "    (microseconds) and off clears them all (<prob> is then ignored).",
+        "WRITE-GATE-CHECK [ON|OFF|RESET]",
+        "    Check that every entry a command changes passed the write gate first (a",
+        "    debug mode; ours). Without an argument: what the check counted.",
         "ERROR <string>",
         "    Reply with <string> as an error, for testing clients.",
         "OBJECT <key>",
@@ -623,6 +661,8 @@ void cmd_debug(struct cmdctx *c)
         char buf[32];
         rdb_skip_checksum = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
         reply_ok(c->r);
+    } else if ((argc == 2 || argc == 3) && arg_is(sub, "write-gate-check")) {
+        debug_gate_check(c);
     } else if (argc == 2 && arg_is(sub, "stringmatch-test")) {
         debug_stringmatch_test(c);
     } else {

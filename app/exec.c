@@ -20,6 +20,7 @@
 #include "db.h"
 #include "exec.h"
 #include "exec_app.h"
+#include "gatecheck.h"
 #include "server.h"
 #include "worker.h"
 
@@ -162,7 +163,8 @@ void exec_run(struct exec_ctx *x, const struct cmd *c, int argc, struct sarg *ar
     uint16_t *ids = ids_small;
     int *kidx = kidx_small;
     int nsh = 0;
-    if (!held && !(c->flags & CMD_ALLSHARDS)) {
+    bool check = gatecheck_on && !(c->flags & CMD_ALLSHARDS);
+    if ((!held || check) && !(c->flags & CMD_ALLSHARDS)) {
         if (argc > 16) {
             ids = malloc(sizeof(*ids) * (size_t)argc);
             kidx = malloc(sizeof(*kidx) * (size_t)argc);
@@ -173,7 +175,7 @@ void exec_run(struct exec_ctx *x, const struct cmd *c, int argc, struct sarg *ar
                 return;
             }
         }
-        nsh = shards_of(&ctx, c, argc, argv, ids, kidx);
+        if (!held) nsh = shards_of(&ctx, c, argc, argv, ids, kidx);
     }
 
     uint32_t errs_before = x->r->nerrors;
@@ -189,7 +191,16 @@ void exec_run(struct exec_ctx *x, const struct cmd *c, int argc, struct sarg *ar
      * command adds its effect to EXEC's open unit. */
     bool unit = nsh > 0 || (x->flags & EXEC_IN_MULTI);
     if (unit) cmd_unit_begin(&ctx);
-    c->handler(&ctx);
+    if (check) {
+        /* store/gatecheck.h: the key indexes again (shards_of sorted its
+         * shard ids, not these) */
+        int nk = cmd_get_keys(c, argc, argv, kidx, argc);
+        if (nk > 0) gatecheck_before(&ctx, argv, kidx, nk);
+        c->handler(&ctx);
+        gatecheck_after(&ctx, c->name);
+    } else {
+        c->handler(&ctx);
+    }
     if (unit) cmd_unit_end(&ctx);
     x->seq = ctx.seq;
     x->blocked = ctx.blocked;

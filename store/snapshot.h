@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gatecheck.h"
 #include "keyspace.h"
 
 typedef void (*snap_save_fn)(void *arg, int db, const struct kentry *e);
@@ -55,6 +56,7 @@ void snap_save_slow(struct shard *s, int db, struct kentry *e);
 static inline void snap_before_write(struct keyspace *ks, struct shard *s, int db, struct kentry *e)
 {
     (void)ks;
+    if (gatecheck_on) gatecheck_gate(db, e); /* the debug proof (gatecheck.h) */
     if (snap.active && e->snap_epoch != snap.epoch) snap_save_slow(s, db, e);
 }
 
