@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "keyspace.h"
+#include "snapwrite.h"
 
 /* What the control side reads from the app (pointers into its
  * configuration, and callbacks for figures only the app has). Strings are
@@ -99,6 +100,8 @@ size_t persist_info(char *buf, size_t cap);
 /* LASTSAVE: Unix time of the last successful save (the start time before
  * any). */
 int64_t persist_lastsave(void);
+/* What the last background save's snapshot did (control/snapwrite.h). */
+struct snapw_stats persist_last_snapshot(void);
 void persist_set_start_time(int64_t unix_s);
 
 #endif
