@@ -161,7 +161,7 @@ static void *bgsave_thread(void *arg)
     uint64_t dirty_cut = 0;
     struct snapw_stats sst;
     struct rdbf_save_stats fst = {0};
-    int rc = snapw_save(ks, dir, name, tmpname, store_tun.rdb_compression != 0, checksum, &aux,
+    int rc = snapw_save(ks, &snapw_rdb, dir, name, tmpname, store_tun.rdb_compression != 0, checksum, &aux,
                         usage, dirty_at_cut, &dirty_cut, &sst, &fst, err, sizeof(err));
     if (rc == 0) {
         ctl_log_any(LOG_NOTICE, "DB saved on disk");

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aof_format.h"
 #include "dict.h"
 #include "rdb.h"
 #include "snapshot.h"
@@ -31,7 +32,40 @@ struct pending {
     uint64_t n;
 };
 
+static bool rdb_entry(struct rdb_out *o, const struct kentry *e, enum rdb_usage usage)
+{
+    return rdb_write_entry(o, e->key, e->klen, e->val, e->expire, usage);
+}
+
+const struct snapw_format snapw_rdb = {
+    .header = rdb_write_header,
+    .db_start = rdb_write_db_start,
+    .entry = rdb_entry,
+    .footer = rdb_write_footer,
+};
+
+static void aof_db_start(struct rdb_out *o, int db, uint64_t keys, uint64_t expires)
+{
+    (void)keys;
+    (void)expires;
+    aoff_select(o, db);
+}
+
+static bool aof_entry(struct rdb_out *o, const struct kentry *e, enum rdb_usage usage)
+{
+    (void)usage;
+    return aoff_entry(o, e);
+}
+
+const struct snapw_format snapw_aof = {
+    .header = NULL,
+    .db_start = aof_db_start,
+    .entry = aof_entry,
+    .footer = rdb_out_flush,
+};
+
 struct snapw {
+    const struct snapw_format *fmt;
     struct keyspace *ks;
     const struct rdb_aux *aux;
     enum rdb_usage usage;
@@ -50,12 +84,12 @@ static void save_cb(void *arg, int db, const struct kentry *e)
 {
     struct snapw *w = arg;
     if (pthread_equal(pthread_self(), w->self) && db == w->cur_db) {
-        if (rdb_write_entry(&w->step, e->key, e->klen, e->val, e->expire, w->usage)) w->step_n++;
+        if (w->fmt->entry(&w->step, e, w->usage)) w->step_n++;
         return;
     }
     struct pending *p = &w->pending[db];
     pthread_mutex_lock(&p->lock);
-    if (rdb_write_entry(&p->mem, e->key, e->klen, e->val, e->expire, w->usage)) p->n++;
+    if (w->fmt->entry(&p->mem, e, w->usage)) p->n++;
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -89,11 +123,11 @@ static int walk(struct rdb_out *o, void *arg, uint64_t *keys)
     struct keyspace *ks = w->ks;
     uint64_t total = 0, by_gate = 0, by_gate_bytes = 0;
     int64_t stall_max = 0;
-    rdb_write_header(o, w->aux);
+    if (w->fmt->header) w->fmt->header(o, w->aux);
     for (unsigned d = 0; d < ks->ndb && !o->err; d++) {
         w->cur_db = (int)d;
         if (w->keys[d] == 0) continue; /* empty at the cut: nothing to save */
-        rdb_write_db_start(o, (int)d, w->keys[d], w->expires[d]);
+        w->fmt->db_start(o, (int)d, w->keys[d], w->expires[d]);
         for (unsigned i = 0; i < ks->nshards && !o->err; i++) {
             uint64_t cursor = 0;
             bool done;
@@ -123,15 +157,17 @@ static int walk(struct rdb_out *o, void *arg, uint64_t *keys)
         w->st->max_slice_us = stall_max;
         for (unsigned d = 0; d < ks->ndb; d++) w->st->keys_at_cut += w->keys[d];
     }
-    return rdb_write_footer(o);
+    return w->fmt->footer(o);
 }
 
-int snapw_save(struct keyspace *ks, const char *dir, const char *name, const char *tmpname,
-               bool compress, bool checksum, const struct rdb_aux *aux, enum rdb_usage usage,
+int snapw_save(struct keyspace *ks, const struct snapw_format *fmt, const char *dir,
+               const char *name, const char *tmpname, bool compress, bool checksum,
+               const struct rdb_aux *aux, enum rdb_usage usage,
                void (*at_cut)(void *arg, uint64_t seq), void *at_cut_arg, struct snapw_stats *st,
                struct rdbf_save_stats *fst, char *err, size_t errlen)
 {
-    struct snapw w = {.ks = ks,
+    struct snapw w = {.fmt = fmt,
+                      .ks = ks,
                       .aux = aux,
                       .usage = usage,
                       .self = pthread_self(),

@@ -27,10 +27,22 @@ struct snapw_stats {
     int64_t max_slice_us; /* the longest a shard lock was held by the walk */
 };
 
+/* The file's shape: an RDB (snapw_rdb), or a plain AOF of commands that
+ * rebuild the keys (snapw_aof, an AOF base with aof-use-rdb-preamble no;
+ * no header, SELECT per database, no checksum). */
+struct snapw_format {
+    void (*header)(struct rdb_out *o, const struct rdb_aux *aux); /* NULL: none */
+    void (*db_start)(struct rdb_out *o, int db, uint64_t keys, uint64_t expires);
+    bool (*entry)(struct rdb_out *o, const struct kentry *e, enum rdb_usage usage);
+    int (*footer)(struct rdb_out *o);
+};
+extern const struct snapw_format snapw_rdb, snapw_aof;
+
 /* Write dir/name (via tmpname in dir). at_cut runs inside the cut (every
  * shard lock held, see snap_open). 0, or -1 with err (rdb_file.h's texts). */
-int snapw_save(struct keyspace *ks, const char *dir, const char *name, const char *tmpname,
-               bool compress, bool checksum, const struct rdb_aux *aux, enum rdb_usage usage,
+int snapw_save(struct keyspace *ks, const struct snapw_format *fmt, const char *dir,
+               const char *name, const char *tmpname, bool compress, bool checksum,
+               const struct rdb_aux *aux, enum rdb_usage usage,
                void (*at_cut)(void *arg, uint64_t seq), void *at_cut_arg, struct snapw_stats *st,
                struct rdbf_save_stats *fst, char *err, size_t errlen);
 
