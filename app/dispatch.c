@@ -5,6 +5,7 @@
  * shards of the command's keys in ascending order (two-phase locking), runs
  * the handler, unlocks, and accounts: commandstats, errorstats, dirty.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +87,10 @@ static const struct cmd *resolve(struct session *s, int argc, const struct sarg 
             size_t nl = argv[1].len < 128 ? argv[1].len : 128;
             memcpy(name, argv[1].p, nl);
             name[nl] = '\0';
+            /* the container as typed (a renamed one by its new name) */
             size_t i = 0;
-            for (; c->name[i] && i < sizeof(upper) - 1; i++)
-                upper[i] =
-                    (char)(c->name[i] >= 'a' && c->name[i] <= 'z' ? c->name[i] - 32 : c->name[i]);
+            for (; i < argv[0].len && i < sizeof(upper) - 1; i++)
+                upper[i] = (char)toupper((unsigned char)argv[0].p[i]);
             upper[i] = '\0';
             reply_errorf(&s->out, SERRF_UNKNOWN_SUB, name, upper);
             count_rejected(s, c, "ERR");
