@@ -519,7 +519,7 @@ static void sec_memory(struct sbuf *b)
               "active_defrag_running:0\r\n"
               "lazyfree_pending_objects:0\r\n"
               "lazyfreed_objects:0\r\n",
-              cfg.maxmemory, h_max, policy, active / alloc,
+              (long long)cfg.maxmemory, h_max, policy, active / alloc,
               (long long)m.active - (long long)m.allocated, resident / active,
               (long long)m.resident - (long long)m.active, (double)m.rss / resident,
               (long long)m.rss - (long long)m.resident, (double)m.rss / alloc,

@@ -24,7 +24,6 @@
 #include "config.h"
 #include "control.h"
 #include "info.h"
-#include "info.h"
 #include "server.h"
 #include "block.h"
 #include "worker.h"
@@ -45,6 +44,15 @@ static void on_signal(int sig)
         _exit(1);
     }
     atomic_store(&srv.shutdown_asap, 1);
+}
+
+/* once at start, for each parameter set to something Slipstream does not
+ * act on yet */
+static void log_inert(const char *name, const char *value)
+{
+    ctl_log(LOG_WARNING,
+            "Config '%s' is set to '%s', which Slipstream accepts but does not act on yet", name,
+            value);
 }
 
 static void make_runid(char *out)
@@ -139,6 +147,8 @@ int main(int argc, char **argv)
         printf("Slipstream server v=%s (Redis %s compatible)\n", SS_VERSION, SS_REDIS_VERSION);
         return 0;
     }
+    /* rename-command in the configuration acts on the command table */
+    srv.ncmds = cmdtable_init();
     if (argc == 2 && !strcmp(argv[1], "--dump-config-docs")) {
         /* docs/configuration.md, from the parameter table (test: config-docs) */
         config_load(1, argv, err, sizeof(err));
@@ -154,6 +164,7 @@ int main(int argc, char **argv)
         .logfile = cfg.logfile, .loglevel = &cfg.loglevel, .pidfile = cfg.pidfile, .hz = &cfg.hz};
     ctl_configure(&cs);
     ctl_log_open();
+    config_report_inert(log_inert);
 
     unsigned workers = resolve_workers();
     cfg.tc.workers = workers;
@@ -170,7 +181,6 @@ int main(int argc, char **argv)
     make_runid(srv.runid);
     atomic_store(&srv.next_client_id, 3); /* Redis numbers its first client 3 */
     pthread_mutex_init(&srv.clients_lock, NULL);
-    srv.ncmds = cmdtable_init();
     block_init();
     srand((unsigned)srv.start_us);
     dict_hash_seed((uint64_t)srv.start_us * 0x9e3779b97f4a7c15ULL);

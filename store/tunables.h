@@ -1,7 +1,7 @@
 /* tunables.h — the encoding thresholds the data types read.
  *
- * The store includes no app/ header: app/config.c's parameter table points
- * its rows (hash-max-listpack-entries and the rest, with their *-ziplist-*
+ * The store includes no app/ header: app/config_table.c's parameter table
+ * points its rows (hash-max-listpack-entries and the rest, with their *-ziplist-*
  * aliases) straight at these fields, so CONFIG SET takes effect on the next
  * command. Readers see a plain aligned load; a command may use the old or
  * the new value while CONFIG SET runs, as in Redis between commands.
@@ -17,6 +17,9 @@ struct store_tunables {
     long long zset_max_listpack_value;   /* 64 */
     long long list_max_listpack_size;    /* -2: 8 KiB per quicklist node */
     long long list_compress_depth;       /* 0 */
+    long long stream_node_max_bytes;     /* 4096 */
+    long long stream_node_max_entries;   /* 100 */
+    long long hll_sparse_max_bytes;      /* 3000 */
 };
 
 extern struct store_tunables store_tun;
