@@ -311,7 +311,8 @@ static bool num_in_bounds(const struct param *p, long long x, char *err, size_t 
 static int param_apply(struct param *p, int argc, char **argv, bool apply, char *err, size_t errlen)
 {
     const char *why = NULL;
-    if (p->type != P_SPECIAL && !(p->flags & PF_MULTI) && argc != 1) {
+    /* one argument, except for the multi-argument enums and specials */
+    if (p->type != P_SPECIAL && p->type != P_ENUM && argc != 1) {
         snprintf(err, errlen, "wrong number of arguments");
         return -1;
     }
@@ -355,7 +356,7 @@ static int param_apply(struct param *p, int argc, char **argv, bool apply, char 
         goto stored;
     case P_ENUM: {
         int v;
-        if (!enum_parse(p, argc, argv, &v)) {
+        if (!enum_parse(p, argc, argv, &v)) { /* (one name unless PF_MULTI) */
             enum_error(p, err, errlen);
             return -1;
         }

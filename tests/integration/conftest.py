@@ -98,11 +98,13 @@ class Server(object):
     """One server process in its own temp dir."""
 
     def __init__(self, overrides=None, config_text=None, port=None,
-                 unix=False, reference=False, plain=False, config_path=None):
+                 unix=False, reference=False, plain=False, config_path=None,
+                 extra_args=()):
         """reference: run Debian's redis-server instead of the server under
         test. plain: the command line is the config file and `overrides`
         only (no --bind, --save, --enable-debug-command). config_path: start
-        on this existing file instead of writing config_text."""
+        on this existing file instead of writing config_text. extra_args:
+        appended to the command line as they are."""
         self.dir = tempfile.mkdtemp(prefix="slipstream-it-")
         self.reference = reference
         is_redis = IS_REDIS or reference
@@ -130,6 +132,7 @@ class Server(object):
                 args += REDIS_ONLY_ARGS
         for k, v in self.overrides.items():
             args += ["--" + k.replace("_", "-"), str(v)]
+        args += list(extra_args)
         self.args = args
         self.log_path = os.path.join(self.dir, "server.log")
         self.proc = None
@@ -350,12 +353,13 @@ def transport(request):
 
 def _servers(reference=False):
     """A factory of started servers; stops them all when the fixture ends.
-    make(config_text=..., plain=..., config_path=..., **overrides)."""
+    make(config_text=..., plain=..., config_path=..., extra_args=...,
+    **overrides)."""
     started = []
 
-    def make(config_text=None, plain=False, config_path=None, **overrides):
+    def make(config_text=None, plain=False, config_path=None, extra_args=(), **overrides):
         srv = Server(overrides, config_text=config_text, reference=reference,
-                     plain=plain, config_path=config_path)
+                     plain=plain, config_path=config_path, extra_args=extra_args)
         started.append(srv)
         return srv.start()
 

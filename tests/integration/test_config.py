@@ -187,6 +187,31 @@ def test_config_set_several_all_or_nothing(server_factory, reference_factory):
 
 
 # --------------------------------------------------------------------------
+# the command line: more lines after the file's
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("conf,args", [
+    ("save 900 1\n", ["--save", "60", "1", "--save", "300 10"]),   # save lines add up
+    ("save 900 1\n", ["--save"]),                                # last and empty: save ""
+    ("", ["--save", "--timeout", "7"]),                          # empty, then an option
+    ("", ["--maxmemory 2mb", "--hz", "50"]),                     # name and value in one
+    ("timeout 1\n", ["--timeout", "2"]),                         # the last one wins
+    ("", ["--client-output-buffer-limit", "normal 1mb 1mb 1 pubsub 2mb 2mb 2"]),
+    ("", ["--notify-keyspace-events", "Kx", "--slave-read-only", "no"]),
+    ("", ["--oom-score-adj-values", "1 2 3", "--latency-tracking-info-percentiles", "9"]),
+])
+def test_command_line_as_redis(server_factory, reference_factory, conf, args):
+    names = ("save", "timeout", "maxmemory", "hz", "client-output-buffer-limit",
+             "notify-keyspace-events", "replica-read-only", "oom-score-adj-values",
+             "latency-tracking-info-percentiles")
+    ours = server_factory(config_text=conf, plain=True, bind="127.0.0.1", extra_args=args)
+    ref = reference_factory(config_text=conf, plain=True, bind="127.0.0.1", extra_args=args)
+    with ours.raw() as a, ref.raw() as b:
+        for n in names:
+            assert config_all(a, n) == config_all(b, n), n
+
+
+# --------------------------------------------------------------------------
 # start-up errors: Redis's text, on standard error, exit status 1
 # --------------------------------------------------------------------------
 
@@ -207,6 +232,8 @@ def run_to_exit(binary, args, cwd):
     ("hz 10\n", ["--maxmemory", "1x"]),
     ("hz 10\n", ["--nosuch", "1"]),
     ("", ["--port", "1", "2"]),
+    ("", ["--client-output-buffer-limit", "normal 1mb 1mb 1", "pubsub 2mb 2mb 2"]),
+    ("", ["--save", "60"]),
     ("client-output-buffer-limit normal 1 2\n", []),
     ("loglevel nothing\n", []),
     ("appendfilename a/b\n", []),
