@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "info.h"
 #include "server.h"
 #include "session.h"
 #include "worker.h"
@@ -141,6 +142,7 @@ void cmd_config_resetstat(struct cmdctx *c)
     unsigned gen = atomic_fetch_add(&srv.resetstat_gen, 1) + 1;
     srv.stat_numconnections = 0;
     srv.stat_rejected_conn = 0;
+    info_reset_samples();
     worker_reset_stats(s->w, gen);
     reply_ok(c->r);
 }

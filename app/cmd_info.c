@@ -274,6 +274,14 @@ void info_cron(void)
     peak_update(m.used);
 }
 
+void info_reset_samples(void)
+{
+    pthread_mutex_lock(&samp.lock);
+    samp.idx = samp.n = 0;
+    samp.last_us = 0;
+    pthread_mutex_unlock(&samp.lock);
+}
+
 static double rate_of(int metric)
 {
     pthread_mutex_lock(&samp.lock);

@@ -13,4 +13,8 @@ void info_cron(void);
  * (main.c records it after DPDK's EAL start-up: see server.h mem_external). */
 uint64_t info_allocated_bytes(void);
 
+/* CONFIG RESETSTAT: the instantaneous rates start again from nothing, as
+ * Redis resets its metric samples. */
+void info_reset_samples(void);
+
 #endif

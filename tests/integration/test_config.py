@@ -578,3 +578,36 @@ def test_user_lines(server_factory, tmp_path):
     assert code == 1
     assert re.search(r"at line 1\n>>> 'user alice on >pw ~\* \+@all'\n"
                      r"Error in user declaration 'alice': ", err)
+
+
+# --------------------------------------------------------------------------
+# CONFIG RESETSTAT
+# --------------------------------------------------------------------------
+
+def info_stats(conn):
+    body = conn.call("INFO", "stats").decode()
+    return dict(l.split(":", 1) for l in body.split("\r\n") if ":" in l)
+
+
+def test_config_resetstat_as_redis(server_factory, reference_factory):
+    import time
+    ours, ref = server_factory(), reference_factory()
+    with ours.raw() as a, ref.raw() as b:
+        for c in (a, b):
+            c.call("SET", "k", "v")
+            c.call("GET", "nokey")
+            c.call("NOSUCH")
+            for _ in range(300):
+                c.call("GET", "k")
+        time.sleep(0.5)  # the instantaneous rates have samples now
+        assert int(info_stats(a)["instantaneous_ops_per_sec"]) > 0
+        assert a.call("CONFIG", "RESETSTAT") == b.call("CONFIG", "RESETSTAT") == b"OK"
+        got, want = info_stats(a), info_stats(b)
+        # what the RESETSTAT and INFO calls themselves count
+        own = {"total_commands_processed", "total_net_input_bytes", "total_net_output_bytes",
+               "total_reads_processed", "total_writes_processed"}
+        zeroed = [f for f, v in want.items() if v in ("0", "0.00") and f not in own]
+        assert "keyspace_hits" in zeroed and "instantaneous_ops_per_sec" in zeroed
+        for f in zeroed:
+            if f in got:
+                assert got[f] in ("0", "0.00"), f
