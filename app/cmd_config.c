@@ -150,11 +150,13 @@ void cmd_config_resetstat(struct cmdctx *c)
 void cmd_config_rewrite(struct cmdctx *c)
 {
     char err[512];
-    if (config_rewrite(err, sizeof(err)) != 0) {
+    int rc = config_rewrite(false, err, sizeof(err));
+    if (rc == -2)
         reply_errorf(c->r, "ERR %s", err);
-        return;
-    }
-    reply_ok(c->r);
+    else if (rc != 0)
+        reply_errorf(c->r, "ERR Rewriting config file: %s", err);
+    else
+        reply_ok(c->r);
 }
 
 void cmd_config_help(struct cmdctx *c)

@@ -427,6 +427,8 @@ static void debug_help(struct cmdctx *c)
         "    Stall the worker serving this connection for <seconds> (decimals allowed).",
         "STRINGMATCH-TEST",
         "    Fuzz the glob matcher with random patterns.",
+        "CONFIG-REWRITE-FORCE-ALL",
+        "    Like CONFIG REWRITE, but write every parameter, defaults included.",
         "HELP",
         "    Print this help.",
     };
@@ -470,6 +472,12 @@ void cmd_debug(struct cmdctx *c)
         debug_dataplane_fault(c);
     } else if (argc == 2 && arg_is(sub, "stringmatch-test")) {
         debug_stringmatch_test(c);
+    } else if (argc == 2 && arg_is(sub, "config-rewrite-force-all")) {
+        char err[512];
+        if (config_rewrite(true, err, sizeof(err)) != 0)
+            reply_errorf(c->r, "ERR CONFIG-REWRITE-FORCE-ALL failed: %s", err);
+        else
+            reply_ok(c->r);
     } else {
         reply_errorf(c->r,
                      "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try "

@@ -102,6 +102,7 @@ struct config {
     long long maxmemory_clients; /* bytes; negative: percent of maxmemory */
     long long tracking_table_max_keys;
     long long busy_reply_threshold; /* ms (lua-time-limit) */
+    int lua_enable_deprecated_api;  /* Debian's 7.0.15 (CVE-2025-46818) */
 
     /* ---- security ---- */
     char requirepass[512];
@@ -274,8 +275,10 @@ void config_write_docs(FILE *f);
 /* Format the value of a parameter; false if unknown. */
 bool config_get(const char *name, char *buf, size_t len);
 /* Rewrite the config file preserving comments and unknown lines (Redis's
- * rewriteConfig). 0, or -1 with err holding the reply's message. */
-int config_rewrite(char *err, size_t errlen);
+ * rewriteConfig); force_all writes every parameter, defaults included
+ * (DEBUG CONFIG-REWRITE-FORCE-ALL). 0; -2 when the server runs without a
+ * config file; -1 with err holding strerror() of what failed. */
+int config_rewrite(bool force_all, char *err, size_t errlen);
 /* Once at start (control thread): log() every parameter that is accepted
  * but not yet effective and set to something other than its default. */
 void config_report_inert(void (*log)(const char *name, const char *value));

@@ -83,6 +83,7 @@ struct rw_state {
     const char **option; /* NULL: a comment, blank or unknown line */
     size_t n, cap;
     bool needs_signature;
+    bool force_all;  /* every line is written, forced or not */
     bool *processed; /* by params[] index, plus the directives below */
 };
 
@@ -196,7 +197,7 @@ static int rewrite_line(struct rw_state *st, const char *option, const char *lin
         st->option[l] = NULL; /* used: no longer the option's to reuse or blank */
         return 0;
     }
-    if (!force) return 0;
+    if (!force && !st->force_all) return 0;
     if (st->needs_signature) {
         if (append_line(st, strdup(RW_SIGNATURE), NULL) != 0) return -1;
         st->needs_signature = false;
@@ -247,13 +248,13 @@ out:;
     return rc;
 }
 
-int config_rewrite(char *err, size_t errlen)
+int config_rewrite(bool force_all, char *err, size_t errlen)
 {
     if (!cfg.config_file[0]) {
         snprintf(err, errlen, "The server is running without a config file");
-        return -1;
+        return -2;
     }
-    struct rw_state st = {.needs_signature = true};
+    struct rw_state st = {.needs_signature = true, .force_all = force_all};
     st.processed = calloc(nparams + NDIRECTIVES, sizeof(*st.processed));
     struct rw_lines *rl = malloc(sizeof(*rl));
     char *out = NULL;
@@ -299,7 +300,7 @@ int config_rewrite(char *err, size_t errlen)
     fclose(o);
     rc = overwrite(cfg.config_file, out, outlen);
 done:
-    if (rc != 0) snprintf(err, errlen, "Rewriting config file: %s", strerror(errno));
+    if (rc != 0) snprintf(err, errlen, "%s", strerror(errno));
     for (size_t l = 0; l < st.n; l++) free(st.lines[l]);
     free(st.lines);
     free(st.option);

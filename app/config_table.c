@@ -952,6 +952,9 @@ struct param params[] = {
        "Keys remembered for client-side caching (CLIENT TRACKING).", .num = N_UNSIGNED),
     LL("busy-reply-threshold", "lua-time-limit", INERT, cfg.busy_reply_threshold, 0, LMAX,
        "5000", "Milliseconds a script or function may run before other clients get BUSY."),
+    BOOL("lua-enable-deprecated-api", NULL, IMM | HIDDEN | INERT, cfg.lua_enable_deprecated_api,
+         "no", "Give scripts Lua's deprecated setfenv/getfenv (added by Debian's 7.0.15 security "
+         "fixes)."),
 
     /* ---- security ---- */
     STR("requirepass", NULL, PF_SENSITIVE | PF_EMPTY_NULL, cfg.requirepass, NULL,

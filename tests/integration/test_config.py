@@ -30,9 +30,10 @@ SLIPSTREAM_ONLY = set() if IS_REDIS else {
     "dataplane-fault-dup", "dataplane-fault-reorder", "dataplane-fault-delay",
     "dataplane-fault-corrupt", "dataplane-fault-delay-us", "dataplane-fault-seed"}
 
-# Redis 7.0's hidden parameters: CONFIG GET answers them by exact name only.
+# Redis 7.0's hidden parameters: CONFIG GET answers them by exact name only
+# (the last one is Debian's, from its security fixes to 7.0.15).
 HIDDEN = ["use-exit-on-panic", "rdb-key-save-delay", "key-load-delay", "watchdog-period",
-          "loading-process-events-interval-bytes"]
+          "loading-process-events-interval-bytes", "lua-enable-deprecated-api"]
 
 # Values that depend on the process, not on the implementation.
 PER_PROCESS = {"port", "dir", "pidfile", "logfile"}
@@ -543,6 +544,34 @@ def test_config_rewrite_as_redis(server_factory, reference_factory):
             if name not in PER_PROCESS:
                 assert after[name] == before[name], name
         assert text(c.call("FLUSHDB")).startswith("-ERR unknown command 'FLUSHDB'")
+
+
+def test_config_rewrite_force_all_as_redis(server_factory, reference_factory):
+    """DEBUG CONFIG-REWRITE-FORCE-ALL writes every parameter: the same lines
+    as Redis's, and a server started on them has the same configuration."""
+    conf = "# forced\ntimeout 9\nslave-priority 7\n"
+    ours = server_factory(config_text=conf)
+    ref = reference_factory(config_text=conf)
+    for srv in (ours, ref):
+        with srv.raw() as c:
+            assert c.call("CONFIG", "SET", "maxmemory-clients", "5%", "save", "60 1") == b"OK"
+            assert c.call("DEBUG", "CONFIG-REWRITE-FORCE-ALL") == b"OK"
+
+    def lines(srv):
+        head, tail = split_rewrite(open(srv.config_path).read(), srv)
+        drop = tuple(n + " " for n in SLIPSTREAM_ONLY) + ("maxclients ",)
+        return head, {l for l in tail if not l.startswith(drop)}
+    got, want = lines(ours), lines(ref)
+    assert got == want
+    assert len(got[1]) > 150  # every parameter but the unset strings
+    content = open(ours.config_path).read()
+    again = server_factory(plain=True, config_text="".join(
+        l + "\n" for l in content.split("\n")
+        if not l.startswith("port ") and not l.startswith("dir ")))
+    with again.raw() as c, ours.raw() as o:
+        before, after = config_all(o), config_all(c)
+        assert {k: v for k, v in after.items() if k not in PER_PROCESS} == \
+            {k: v for k, v in before.items() if k not in PER_PROCESS}
 
 
 def test_config_rewrite_keeps_unknown_lines_as_comments(server_factory, reference_factory):
