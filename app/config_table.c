@@ -977,7 +977,7 @@ struct param params[] = {
 
     /* ---- keyspace ---- */
     LL("databases", NULL, IMM, cfg.databases, 1, IMAX, "16",
-       "Number of logical databases (SELECT 0 .. databases-1)."),
+       "Number of logical databases (SELECT 0 .. databases-1; INFO keyspace lists the first 1024)."),
     LL("hz", NULL, 0, cfg.hz, 0, IMAX, "10",
        "Frequency of background tasks (client timeouts, expiry, statistics), per second; "
        "values are capped to 1..500.", .applied = applied_hz),
