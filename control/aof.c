@@ -19,6 +19,7 @@
 #include "aof_manifest.h"
 #include "control.h"
 #include "rdb_file.h"
+#include "snapshot.h"
 #include "snapwrite.h"
 #include "tunables.h"
 #include "wlog.h"
@@ -30,8 +31,8 @@ static struct aof_settings set;
 enum { RW_IDLE = 0, RW_REQUESTED, RW_RUNNING };
 
 static struct {
-    atomic_bool on;      /* the AOF is enabled and its thread runs */
-    atomic_bool stop;    /* the thread's stop request */
+    atomic_bool on;   /* the AOF is enabled and its thread runs */
+    atomic_bool stop; /* the thread's stop request */
     pthread_t th;
     int efd;             /* wakes the thread (eventfd) */
     atomic_int sleeping; /* the thread is about to wait on efd */
@@ -43,15 +44,16 @@ static struct {
     struct rdb_out out; /* the write buffer, sink: the incremental file */
     int selected_db;
     long long last_ts;
-    uint64_t written_seq;  /* last unit in the buffer */
-    uint64_t pending_seq;  /* written but not fsynced */
+    uint64_t written_seq; /* last unit in the buffer */
+    uint64_t pending_seq; /* written but not fsynced */
     int64_t last_fsync_us;
     uint64_t incr_size;    /* bytes in the incremental files */
     uint64_t base_size;    /* bytes of the base */
     uint64_t rewrite_base; /* aof_current_size after the last rewrite */
     /* rewrite */
     atomic_int rw;
-    _Atomic uint64_t rw_cut; /* units after it go to the new file; UINT64_MAX: none */
+    atomic_bool enable_pending; /* CONFIG SET appendonly yes: the log starts at the cut */
+    _Atomic uint64_t rw_cut;    /* units after it go to the new file; UINT64_MAX: none */
     bool rw_switched;
     int64_t rw_start, last_rw_secs;
     atomic_bool last_rw_ok, last_write_ok;
@@ -77,6 +79,11 @@ static int policy(void)
 bool aof_hold_replies(void)
 {
     return atomic_load_explicit(&A.on, memory_order_relaxed) && policy() == AOF_FSYNC_ALWAYS;
+}
+
+const char *aof_write_error(void)
+{
+    return A.write_err[0] ? A.write_err : "Unknown error";
 }
 
 bool aof_writes_denied(void)
@@ -247,8 +254,7 @@ static void flush_and_sync(bool force_sync)
         A.out.err = 0;
         if (rdb_out_flush(&A.out) != 0) {
             if (atomic_exchange(&A.last_write_ok, false))
-                ctl_log_any(LOG_WARNING, "Error writing to the AOF file: %s",
-                            strerror(-A.out.err));
+                ctl_log_any(LOG_WARNING, "Error writing to the AOF file: %s", strerror(-A.out.err));
             snprintf(A.write_err, sizeof(A.write_err), "%s", strerror(-A.out.err));
             return;
         }
@@ -266,7 +272,8 @@ static void flush_and_sync(bool force_sync)
                (p == AOF_FSYNC_EVERYSEC && !skip && now - A.last_fsync_us >= 1000000);
     if (due && A.pending_seq > atomic_load(&aof_synced_seq)) {
         if (fdatasync(A.fd) != 0) {
-            ctl_log_any(LOG_WARNING, "Fsync error on the AOF file: %s", strerror(errno));
+            snprintf(A.write_err, sizeof(A.write_err), "%s", strerror(errno));
+            ctl_log_any(LOG_WARNING, "Fsync error on the AOF file: %s", A.write_err);
             atomic_store(&A.last_write_ok, false);
             return;
         }
@@ -498,8 +505,8 @@ void aof_shutdown(void)
  * switched on, and the AOF thread moves to a new file after this unit. */
 static void rw_at_cut(void *arg, uint64_t seq)
 {
-    bool enabling = *(bool *)arg;
-    if (enabling) {
+    (void)arg;
+    if (atomic_exchange(&A.enable_pending, false)) {
         wlog_set_enabled_locked(true, seq);
         atomic_store(&aof_synced_seq, seq);
     }
@@ -519,7 +526,8 @@ static void delete_file(const char *name)
  * AOF off, the base comes with a new empty incremental file. */
 static void *rewrite_thread(void *arg)
 {
-    bool enabling = arg != NULL, aof_on = atomic_load(&A.on);
+    (void)arg;
+    bool aof_on = atomic_load(&A.on);
     char err[1024], dir[1024], fname[256];
     names(dir, sizeof(dir), fname, sizeof(fname));
     bool rdb = preamble();
@@ -533,11 +541,15 @@ static void *rewrite_thread(void *arg)
     snprintf(tmpname, sizeof(tmpname), "temp-rewriteaof-bg-%d.aof", (int)getpid());
     int64_t t0 = (int64_t)time(NULL);
     A.rw_switched = false;
-    int rc = snapw_save(A.ks, rdb ? &snapw_rdb : &snapw_aof, dir, base.name, tmpname,
-                        set.rdbcompression ? *set.rdbcompression != 0 : true,
-                        rdb && (set.rdbchecksum ? *set.rdbchecksum != 0 : true), &aux,
-                        RDB_USAGE_NONE, aof_on ? rw_at_cut : NULL, &enabling, NULL, NULL, err,
-                        sizeof(err));
+    int rc =
+        snapw_save(A.ks, rdb ? &snapw_rdb : &snapw_aof, dir, base.name, tmpname,
+                   set.rdbcompression ? *set.rdbcompression != 0 : true,
+                   rdb && (set.rdbchecksum ? *set.rdbchecksum != 0 : true), &aux, RDB_USAGE_NONE,
+                   aof_on ? rw_at_cut : NULL, NULL, NULL, NULL, err, sizeof(err));
+    if (rc == -EBUSY) { /* a BGSAVE holds the snapshot: the cron retries */
+        atomic_store(&A.rw, RW_REQUESTED);
+        return NULL;
+    }
     /* the AOF thread moves past the cut within a turn of its loop */
     for (int i = 0; rc == 0 && aof_on && !A.rw_switched && i < 5000; i++) {
         kick();
@@ -603,13 +615,13 @@ static void *rewrite_thread(void *arg)
     return NULL;
 }
 
-static int start_rewrite(bool enabling)
+static int start_rewrite(void)
 {
     int idle = RW_IDLE;
     if (!atomic_compare_exchange_strong(&A.rw, &idle, RW_RUNNING)) return -1;
     A.rw_start = (int64_t)time(NULL);
     pthread_t th;
-    if (pthread_create(&th, NULL, rewrite_thread, enabling ? (void *)1 : NULL) != 0) {
+    if (pthread_create(&th, NULL, rewrite_thread, NULL) != 0) {
         atomic_store(&A.rw, RW_IDLE);
         return -1;
     }
@@ -618,14 +630,25 @@ static int start_rewrite(bool enabling)
     return 0;
 }
 
+bool aof_rewrite_in_progress(void)
+{
+    return atomic_load(&A.rw) == RW_RUNNING;
+}
+
 int aof_request_rewrite(void)
 {
-    if (atomic_load(&A.rw) != RW_IDLE) return -1;
+    if (atomic_load(&A.rw) == RW_RUNNING) return -1;
     if (!A.ks) return -1;
     char dir[1024], fname[256];
     names(dir, sizeof(dir), fname, sizeof(fname));
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) return -1;
-    return start_rewrite(false) == 0 ? 0 : -1;
+    /* one snapshot at a time: after a BGSAVE's (the cron starts it) */
+    if (snap_busy()) {
+        atomic_store(&A.rw, RW_REQUESTED);
+        return 1;
+    }
+    if (atomic_load(&A.rw) == RW_REQUESTED) atomic_store(&A.rw, RW_IDLE);
+    return start_rewrite() == 0 ? 0 : -1;
 }
 
 int aof_set_enabled(struct keyspace *ks, bool on, char *err, size_t errlen)
@@ -652,7 +675,8 @@ int aof_set_enabled(struct keyspace *ks, bool on, char *err, size_t errlen)
     A.written_seq = A.pending_seq = 0;
     pthread_mutex_unlock(&A.lock);
     if (start_thread(err, errlen) != 0) return -1;
-    if (start_rewrite(true) != 0) {
+    atomic_store(&A.enable_pending, true);
+    if (start_rewrite() != 0) {
         snprintf(err, errlen, "Background append only file rewriting already in progress");
         return -1;
     }
@@ -662,6 +686,10 @@ int aof_set_enabled(struct keyspace *ks, bool on, char *err, size_t errlen)
 void aof_cron(struct keyspace *ks)
 {
     A.ks = ks;
+    if (atomic_load(&A.rw) == RW_REQUESTED && !snap_busy()) {
+        atomic_store(&A.rw, RW_IDLE);
+        start_rewrite();
+    }
     if (!atomic_load(&A.on) || atomic_load(&A.rw) != RW_IDLE) return;
     long long perc = set.rewrite_perc ? *set.rewrite_perc : 100;
     long long min = set.rewrite_min_size ? *set.rewrite_min_size : 64LL << 20;
@@ -671,7 +699,7 @@ void aof_cron(struct keyspace *ks)
     if ((cur - (cur > base ? base : cur)) * 100 / base >= (uint64_t)perc) {
         ctl_log(LOG_NOTICE, "Starting automatic rewriting of AOF on %llu%% growth",
                 (unsigned long long)((cur - base) * 100 / base));
-        start_rewrite(false);
+        start_rewrite();
     }
 }
 

@@ -84,6 +84,7 @@ int aof_start(struct keyspace *ks, bool enabled, char *err, size_t errlen);
 int aof_set_enabled(struct keyspace *ks, bool on, char *err, size_t errlen);
 /* BGREWRITEAOF: 0 started, 1 scheduled (a save runs), -1 already running. */
 int aof_request_rewrite(void);
+bool aof_rewrite_in_progress(void);
 /* The control thread's cron: auto-aof-rewrite, scheduled rewrites. */
 void aof_cron(struct keyspace *ks);
 /* Shutdown: write and fsync what is pending, stop the thread. */
@@ -93,5 +94,7 @@ size_t aof_info(char *buf, size_t cap);
 /* Whether writes must be refused (MISCONF for the AOF: the last write
  * failed with appendfsync always or the disk is gone). */
 bool aof_writes_denied(void);
+/* The last write error's text (strerror), for that MISCONF. */
+const char *aof_write_error(void);
 
 #endif

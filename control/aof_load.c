@@ -146,7 +146,8 @@ static bool run(struct runner *rn, struct argbuf *a, const char *path, long off,
     rn->r.off = 0;
     rn->commands++;
     if (!x.cmd) {
-        snprintf(err, errlen, "Unknown command '%.*s' reading the append only file %s at offset %ld",
+        snprintf(err, errlen,
+                 "Unknown command '%.*s' reading the append only file %s at offset %ld",
                  (int)(a->argv[0].len < 64 ? a->argv[0].len : 64), a->argv[0].p, path, off);
         return false;
     }
@@ -177,10 +178,11 @@ int aof_replay_file(const char *path, bool truncated_ok, void *thread, struct ao
         int r = read_command(fp, &cur);
         if (r == RD_EOF) break;
         if (r == RD_BAD) {
-            snprintf(err, errlen,
-                     "Bad file format reading the append only file %s at offset %ld: make a "
-                     "backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>",
-                     path, off);
+            snprintf(
+                err, errlen,
+                "Bad file format reading the append only file %s at offset %ld: make a "
+                "backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>",
+                path, off);
             rc = -1;
             goto out;
         }

@@ -71,7 +71,8 @@ static int split(const char *s, char words[][MANIFEST_MAX_LINE + 1], int max)
                 char c = *s++;
                 if (c == '\\' && *s) {
                     c = *s++;
-                    if (c == 'x' && isxdigit((unsigned char)s[0]) && isxdigit((unsigned char)s[1])) {
+                    if (c == 'x' && isxdigit((unsigned char)s[0]) &&
+                        isxdigit((unsigned char)s[1])) {
                         char hex[3] = {s[0], s[1], 0};
                         c = (char)strtol(hex, NULL, 16);
                         s += 2;
@@ -132,7 +133,11 @@ int aofm_load(struct aof_manifest *m, const char *path, char *err, size_t errlen
                     why = "File can't be a path, just a filename";
                     break;
                 }
-                snprintf(f.name, sizeof(f.name), "%s", words[i + 1]);
+                if (strlen(words[i + 1]) >= sizeof(f.name)) {
+                    why = "Invalid AOF manifest file format";
+                    break;
+                }
+                memcpy(f.name, words[i + 1], strlen(words[i + 1]) + 1);
             } else if (!strcasecmp(words[i], "seq")) {
                 f.seq = atoll(words[i + 1]);
             } else if (!strcasecmp(words[i], "type")) {

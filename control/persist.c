@@ -12,6 +12,7 @@
 #include "persist.h"
 #include "rdb.h"
 #include "rdb_file.h"
+#include "snapshot.h"
 #include "snapwrite.h"
 #include "tunables.h"
 
@@ -161,8 +162,15 @@ static void *bgsave_thread(void *arg)
     uint64_t dirty_cut = 0;
     struct snapw_stats sst;
     struct rdbf_save_stats fst = {0};
-    int rc = snapw_save(ks, &snapw_rdb, dir, name, tmpname, store_tun.rdb_compression != 0, checksum, &aux,
-                        usage, dirty_at_cut, &dirty_cut, &sst, &fst, err, sizeof(err));
+    int rc =
+        snapw_save(ks, &snapw_rdb, dir, name, tmpname, store_tun.rdb_compression != 0, checksum,
+                   &aux, usage, dirty_at_cut, &dirty_cut, &sst, &fst, err, sizeof(err));
+    if (rc == -EBUSY) { /* the AOF's rewrite holds the snapshot: again later */
+        atomic_store(&bgsave_start, -1);
+        atomic_store(&busy, PERSIST_IDLE);
+        atomic_store(&bg_scheduled, true);
+        return NULL;
+    }
     if (rc == 0) {
         ctl_log_any(LOG_NOTICE, "DB saved on disk");
         /* what a fork's copy-on-write would have cost: the bytes workers
@@ -211,21 +219,7 @@ static void run_bgsave(struct keyspace *ks)
 /* Parse `save` into (seconds, changes) pairs; returns the count. */
 static int save_points(long long sec[], long long chg[], int max)
 {
-    char buf[256];
-    if (set.lock) pthread_mutex_lock(set.lock);
-    snprintf(buf, sizeof(buf), "%s", set.save ? set.save : "");
-    if (set.lock) pthread_mutex_unlock(set.lock);
-    int n = 0;
-    char *sp, *a = strtok_r(buf, " \t", &sp);
-    while (a && n < max) {
-        char *b = strtok_r(NULL, " \t", &sp);
-        if (!b) break;
-        sec[n] = strtoll(a, NULL, 10);
-        chg[n] = strtoll(b, NULL, 10);
-        n++;
-        a = strtok_r(NULL, " \t", &sp);
-    }
-    return n;
+    return set.save_points ? set.save_points(sec, chg, max) : 0;
 }
 
 bool persist_has_save_points(void)
@@ -236,6 +230,8 @@ bool persist_has_save_points(void)
 
 void persist_cron(struct keyspace *ks)
 {
+    /* one snapshot at a time: an AOF rewrite's goes first */
+    if (snap_busy()) return;
     if (atomic_exchange(&bg_pending, false)) run_bgsave(ks);
     if (atomic_load(&bg_scheduled) && persist_bgsave_request()) {
         atomic_store(&bg_scheduled, false);

@@ -35,7 +35,9 @@
  * configuration, and callbacks for figures only the app has). Strings are
  * read under `lock`. */
 struct persist_settings {
-    const char *dir, *dbfilename, *save;
+    const char *dir, *dbfilename;
+    /* the `save` points: (seconds, changes) pairs into sec/chg, their count */
+    int (*save_points)(long long sec[], long long chg[], int max);
     pthread_mutex_t *lock;
     const int *rdbchecksum;
     const int *stop_writes_on_bgsave_error;

@@ -14,6 +14,7 @@
  */
 #include "snapwrite.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +176,10 @@ int snapw_save(struct keyspace *ks, const struct snapw_format *fmt, const char *
                       .at_cut_arg = at_cut_arg,
                       .st = st};
     if (st) memset(st, 0, sizeof(*st));
+    if (!snap_claim()) {
+        snprintf(err, errlen, "another snapshot is being taken");
+        return -EBUSY;
+    }
     w.pending = calloc(ks->ndb, sizeof(*w.pending));
     w.keys = calloc(ks->ndb, sizeof(*w.keys));
     w.expires = calloc(ks->ndb, sizeof(*w.expires));
@@ -182,6 +187,7 @@ int snapw_save(struct keyspace *ks, const struct snapw_format *fmt, const char *
         free(w.pending);
         free(w.keys);
         free(w.expires);
+        snap_release();
         snprintf(err, errlen, "Write error saving DB on disk(snapshot): out of memory");
         return -1;
     }
@@ -204,5 +210,6 @@ int snapw_save(struct keyspace *ks, const struct snapw_format *fmt, const char *
     free(w.pending);
     free(w.keys);
     free(w.expires);
+    snap_release();
     return rc;
 }

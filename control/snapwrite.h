@@ -39,7 +39,8 @@ struct snapw_format {
 extern const struct snapw_format snapw_rdb, snapw_aof;
 
 /* Write dir/name (via tmpname in dir). at_cut runs inside the cut (every
- * shard lock held, see snap_open). 0, or -1 with err (rdb_file.h's texts). */
+ * shard lock held, see snap_open). 0, -EBUSY when another snapshot runs
+ * (try again later), or -1 with err (rdb_file.h's texts). */
 int snapw_save(struct keyspace *ks, const struct snapw_format *fmt, const char *dir,
                const char *name, const char *tmpname, bool compress, bool checksum,
                const struct rdb_aux *aux, enum rdb_usage usage,

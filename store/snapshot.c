@@ -1,10 +1,29 @@
 /* snapshot.c — forkless point-in-time snapshots (see snapshot.h). */
 #include "snapshot.h"
 
+#include <stdatomic.h>
+
 #include "dict.h"
 #include "wlog.h"
 
 struct snap_state snap;
+static atomic_bool snap_slot;
+
+bool snap_claim(void)
+{
+    bool f = false;
+    return atomic_compare_exchange_strong(&snap_slot, &f, true);
+}
+
+void snap_release(void)
+{
+    atomic_store(&snap_slot, false);
+}
+
+bool snap_busy(void)
+{
+    return atomic_load(&snap_slot);
+}
 
 void snap_save_slow(struct shard *s, int db, struct kentry *e)
 {

@@ -12,4 +12,7 @@ struct store_tunables store_tun = {
     .list_compress_depth = 0,
     .rdb_compression = 1,
     .sanitize_dump_payload = 0,
+    .stream_node_max_bytes = 4096,
+    .stream_node_max_entries = 100,
+    .hll_sparse_max_bytes = 3000,
 };
