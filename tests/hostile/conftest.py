@@ -67,9 +67,15 @@ def pytest_collection_modifyitems(config, items):
                                              "checked on kernel sockets (--full runs it here)"))
 
 
-def scaled(ci, full):
-    """A repetition count or a size: `ci` normally, `full` with --full."""
-    return full if FULL else ci
+def scaled(ci, full, dataplane=None):
+    """A repetition count or a size: `ci` normally, `full` with --full, and
+    `dataplane` (if given) for CI on the data plane, where each connection
+    costs more (its TCP runs in the server's one worker)."""
+    if FULL:
+        return full
+    if dataplane is not None and hserver.DATAPLANE:
+        return dataplane
+    return ci
 
 
 def _register(item, srv):

@@ -60,6 +60,7 @@ USED_TOL = 2 * MiB      # used_memory after a case, over the baseline
 RSS_TOL = 16 * MiB      # RSS after a case, over the baseline (no sanitizer)
 RSS_TOL_FRAC = 0.10     # ... or this fraction of the baseline RSS, if larger
 SETTLE_S = 10.0         # how long memory may take to come back
+PING_TIMEOUT = 10.0 if SANITIZED else 5.0  # a fresh PING slower than this: hung
 CLIENTS_SETTLE_S = 10.0
 
 # Unauthenticated clients: what one of them may make the server hold, over
@@ -328,9 +329,10 @@ class HostileServer(object):
             rc = self.srv.proc.returncode if self.srv.proc is not None else None
             what = "killed by signal %d" % -rc if rc is not None and rc < 0 else "exited (%s)" % rc
             problems.append("server %s" % what)
-        elif probe and not self.answers_ping(timeout=3.0):
+        elif probe and not self.answers_ping(timeout=PING_TIMEOUT):
             self.hung = True
-            problems.append("server alive but hung: a fresh connection gets no PONG within 3 s")
+            problems.append("server alive but hung: a fresh connection gets no PONG within %g s"
+                            % PING_TIMEOUT)
         report = sanitizer_report(self.log())
         if report:
             problems.append("sanitizer report:\n" + report)
@@ -345,7 +347,7 @@ class HostileServer(object):
             return problems
         self._drop_admin()
         try:
-            c = self.conn(timeout=5.0)
+            c = self.conn(timeout=PING_TIMEOUT)
             try:
                 pong = c.call("PING")
             finally:

@@ -23,7 +23,7 @@ def test_forced_with_auth(server_factory, kind):
     srv = server_factory(password=repros.PASSWORD)
     repros.setup_big(srv)
     srv.baseline()
-    for _ in range(scaled(2, 20)):
+    for _ in range(scaled(2, 20, dataplane=1)):
         repros.repro3(srv, kind=kind, forced=True)
 
 
@@ -36,7 +36,7 @@ def test_small_reply_trickling(server_factory, kind):
     assert c.call("SET", "rk", "v" * 1000) == b"OK"
     c.close()
     srv.baseline()
-    for _ in range(scaled(20, 200)):
+    for _ in range(scaled(20, 200, dataplane=10)):
         repros.repro3(srv, kind=kind, size=1000)
 
 

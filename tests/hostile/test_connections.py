@@ -44,7 +44,7 @@ def test_idle_connections(server_factory):
     """N idle connections (5,000 with --full) each served a PING, the
     server meanwhile answering others promptly; at most 64 KiB each (Redis
     7.0.15: ~31 KiB after a PING), all freed when they go."""
-    n = scaled(2000, 5000)
+    n = scaled(2000, 5000, dataplane=1000)
     assert _nofile(n + 200) >= n + 100
     srv = server_factory()  # started after the limit rose: it inherits it
     socks = []
@@ -109,7 +109,7 @@ def test_connect_close_cycles(shared):
     c.close()
     shared.baseline()
     rng = random.Random(9)
-    n = scaled(5000, 20000)
+    n = scaled(5000, 20000, dataplane=1000)
     t = time.monotonic()
     for i in range(n):
         _cycle(shared, i, rng)
@@ -124,7 +124,7 @@ def test_slowloris(server_factory):
     with timeout 2 set: each byte counts as activity, so none is closed; the
     server keeps answering others within 0.5 s; each SET completes; memory
     stays within 64 KiB per client."""
-    n = scaled(200, 1000)
+    n = scaled(200, 1000, dataplane=100)
     assert _nofile(n + 200) >= n + 100
     srv = server_factory(timeout=2)
     socks = [srv.connect(timeout=10) for _ in range(n)]

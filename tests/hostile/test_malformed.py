@@ -19,6 +19,7 @@ import pytest
 import hostile
 from conftest import scaled
 from hostile import cmd
+from hserver import DATAPLANE
 
 SHARED_CONFIG = {}
 
@@ -30,6 +31,10 @@ E_BIG_INLINE = b"-ERR Protocol error: too big inline request\r\n"
 E_BIG_MBULK = b"-ERR Protocol error: too big mbulk count string\r\n"
 E_BIG_BULK = b"-ERR Protocol error: too big bulk count string\r\n"
 PONG = b"+PONG\r\n"
+
+# how long a connection that should stay open is watched for a close (the
+# close after an error follows its reply at once)
+OPEN_WAIT = 0.1 if DATAPLANE else 0.05
 
 
 def unknown(name, *args):
@@ -148,7 +153,7 @@ def check_exchange(srv, data, want, closes, bytewise=False):
             hostile.send_quiet(s, data)
         got = hostile.read_exact(s, len(want), timeout=5) if want else b""
         assert got == want, "sent %r: got %r, want %r" % (data[:80], got, want)
-        n, closed, head = hostile.drain(s, timeout=5 if closes else 0.15)
+        n, closed, head = hostile.drain(s, timeout=5 if closes else OPEN_WAIT)
         assert n == 0, "sent %r: more than the reply: %r" % (data[:80], head)
         assert closed == closes, "sent %r: %s" % (
             data[:80], "not closed after the error" if closes else "closed")

@@ -37,14 +37,14 @@ def test_repro2_reset_with_output_queued_unauthenticated(server_factory):
 def test_repro3_close_after_reply_trickling(server_factory, kind):
     """Bug class: a session closed after its last reply from the write
     callback while input is pending: the reported recipe (natural timing)."""
-    run_repro(server_factory, 3, scaled(5, 50), kind=kind)
+    run_repro(server_factory, 3, scaled(5, 50, dataplane=2), kind=kind)
 
 
 @pytest.mark.parametrize("kind", ["quit", "protoerr", "kill"])
 def test_repro3_close_after_reply_forced(server_factory, kind):
     """As above, with the worker held in DEBUG SLEEP while the client drains
     and sends: the last write and the input land in one event, every time."""
-    run_repro(server_factory, 3, scaled(2, 20), kind=kind, forced=True)
+    run_repro(server_factory, 3, scaled(2, 20, dataplane=1), kind=kind, forced=True)
 
 
 def test_repro4_unauthenticated_unread_output(server_factory):
@@ -55,7 +55,7 @@ def test_repro4_unauthenticated_unread_output(server_factory):
 
 def test_repro5_idle_timeout_counts_writes(server_factory):
     """Bug class: the idle timeout closing a client that is reading a reply."""
-    run_repro(server_factory, 5, 1)
+    run_repro(server_factory, 5, 1, size=scaled(8, 16) * (1 << 20))
 
 
 def test_repro6_nul_inline_and_lpos_llong_min(server_factory):

@@ -142,11 +142,13 @@ def test_reset_many_at_once(loaded):
 def test_reset_during_accept(loaded):
     """Connections reset right after the handshake, before they send
     anything, and right after sending a request."""
+    assert loaded.call("SET", "small", "v" * 100) == b"OK"
     for i in range(200):
         s = loaded.connect()
         if i % 2:
-            s.sendall(cmd("GET", "rk"))
+            s.sendall(cmd("GET", "small"))
         hostile.reset(s)
+    assert loaded.call("DEL", "small") == 1
     assert loaded.call("PING") == b"PONG"
 
 
