@@ -272,7 +272,8 @@ def repro6(srv):
         s.sendall(b"PING\r\nPI\x00NG\r\nPING\r\n")
         assert hostile.read_exact(s, 7, timeout=5) == b"+PONG\r\n"
         n, closed, head = hostile.drain(s, timeout=0.5)
-        assert (n, closed) == (0, False), "an inline NUL request got %r (closed=%s)" % (head, closed)
+        assert (n, closed) == (0, False), "an inline NUL request got %r (closed=%s)" % (
+            head, closed)
         hostile.send_quiet(s, b"x" * 70000)
         n, closed, head = hostile.drain(s, timeout=5)
         assert head == b"-ERR Protocol error: too big inline request\r\n", head

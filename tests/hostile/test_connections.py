@@ -164,7 +164,8 @@ def test_slowloris_unauthenticated(server_factory):
     srv = server_factory(password="pw")
     socks = []
     try:
-        part = b"*10\r\n" + (b"$16384\r\n" + b"x" * 16384 + b"\r\n") * 9 + b"$16384\r\n" + b"x" * 100
+        bulk = b"$16384\r\n" + b"x" * 16384 + b"\r\n"
+        part = b"*10\r\n" + bulk * 9 + b"$16384\r\n" + b"x" * 100
         for _ in range(n):
             s = srv.connect()
             s.sendall(part)

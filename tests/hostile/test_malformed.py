@@ -235,7 +235,8 @@ def test_unauthenticated_limits(server_factory):
             (b"*11\r\n", b"-ERR Protocol error: unauthenticated multibulk length\r\n"),
             (b"*1000000\r\n", b"-ERR Protocol error: unauthenticated multibulk length\r\n"),
             (b"*1\r\n$16385\r\n", b"-ERR Protocol error: unauthenticated bulk length\r\n"),
-            (b"*2\r\n$4\r\nAUTH\r\n$99999\r\n", b"-ERR Protocol error: unauthenticated bulk length\r\n")]:
+            (b"*2\r\n$4\r\nAUTH\r\n$99999\r\n",
+             b"-ERR Protocol error: unauthenticated bulk length\r\n")]:
         check_exchange(srv, data, want, True)
     check_exchange(srv, b"*1\r\n$16384\r\n", b"", False)
     check_exchange(srv, b"*10\r\n", b"", False)

@@ -78,7 +78,8 @@ def test_unauthenticated_unread_then_auth_is_not_honoured(shared):
     close runs, and the key the client tried to set does not exist."""
     s = shared.connect(rcvbuf=4096)
     try:
-        hostile.send_quiet(s, b"PING\r\n" * 200000 + cmd("AUTH", PASSWORD) + cmd("SET", "after", "1"))
+        flood = b"PING\r\n" * 200000 + cmd("AUTH", PASSWORD) + cmd("SET", "after", "1")
+        hostile.send_quiet(s, flood)
         assert hostile.closed_by_peer(s, timeout=5)
     finally:
         hostile.reset(s)
