@@ -13,8 +13,9 @@ goes on. Every --check-every repetitions, and at the end, the full health
 check runs (clients and memory back at the baseline, README.md).
 
 Case 3 cycles through QUIT, a protocol error and CLIENT KILL of itself, and
-alternates the reported timing with the forced one (--mode natural|forced
-keeps one). Case 5 takes ~6 s a repetition; --parallel runs that many slow
+on sockets alternates the reported timing with the forced one (--mode
+natural|forced|both; the forcing needs the kernel's socket buffers, so the
+data plane gets the reported timing). Case 5 takes ~6 s a repetition; --parallel runs that many slow
 readers at once on the same server.
 
 The server is $SLIPSTREAM_BIN (default build/app/slipstream; --bin sets it),
@@ -41,8 +42,9 @@ def parse_args():
     ap.add_argument("--target", default="slipstream", choices=["slipstream", "redis"])
     ap.add_argument("--sanitized", action="store_true",
                     help="the binary is an ASan build: check only used_memory, not RSS")
-    ap.add_argument("--mode", default="both", choices=["both", "natural", "forced"],
-                    help="case 3: the reported timing, the forced one, or alternate")
+    ap.add_argument("--mode", default="auto", choices=["auto", "both", "natural", "forced"],
+                    help="case 3: the reported timing, the forced one, or alternate (auto: "
+                    "alternate on sockets, natural on the data plane)")
     ap.add_argument("--parallel", type=int, default=10, help="case 5: slow readers at once")
     ap.add_argument("--check-every", type=int, default=100)
     ap.add_argument("--stop-on-failure", action="store_true")
@@ -59,6 +61,8 @@ def main():
         os.environ["SLIPSTREAM_BIN"] = os.path.abspath(args.bin)
     if args.sanitized:
         os.environ["SLIPSTREAM_SANITIZED"] = "1"
+    if args.mode == "auto":
+        args.mode = "both" if args.transport == "sockets" else "natural"
     sys.path.insert(0, str(HERE))
     import hserver
     import repros

@@ -7,6 +7,7 @@ import pytest
 
 import repros
 from conftest import scaled
+from test_close_after_reply import FORCED_KERNEL_ONLY
 
 
 def run_repro(server_factory, number, reps, **kw):
@@ -40,11 +41,12 @@ def test_repro3_close_after_reply_trickling(server_factory, kind):
     run_repro(server_factory, 3, scaled(5, 50, dataplane=2), kind=kind)
 
 
+@FORCED_KERNEL_ONLY
 @pytest.mark.parametrize("kind", ["quit", "protoerr", "kill"])
 def test_repro3_close_after_reply_forced(server_factory, kind):
     """As above, with the worker held in DEBUG SLEEP while the client drains
     and sends: the last write and the input land in one event, every time."""
-    run_repro(server_factory, 3, scaled(2, 20, dataplane=1), kind=kind, forced=True)
+    run_repro(server_factory, 3, scaled(2, 20), kind=kind, forced=True)
 
 
 def test_repro4_unauthenticated_unread_output(server_factory):
