@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite: install dependencies, build the release and the
 # sanitizer (ASan+UBSan) trees, check formatting, run the C unit tests on
-# both builds and the integration suite against real server processes, and
-# end with one line "N passed, N failed".
+# both builds, the integration suite and the hostile-client suite against
+# real server processes, and end with one line "N passed, N failed".
 #
 #   tests/run.sh            everything
-#   QUICK=1 tests/run.sh    skip the sanitizer build's integration run
+#   QUICK=1 tests/run.sh    skip the sanitizer build's integration and hostile runs
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -116,6 +116,19 @@ run_pytest dataplane --dir pktgen-tests SLIPSTREAM_BIN="$root/build/app/slipstre
   SS_FAULT_SECONDS=20
 run_pytest release-tap SLIPSTREAM_BIN="$root/build/app/slipstream" SLIPSTREAM_TRANSPORT=tap
 run_pytest release-veth SLIPSTREAM_BIN="$root/build/app/slipstream" SLIPSTREAM_TRANSPORT=veth
+
+# The hostile-client suite (tests/hostile/README.md): release and the
+# sanitizer build on kernel sockets, release on net_tap (root only, skipped
+# with the reason otherwise). tests/hostile/pytest.ini's --full is not used
+# here: CI runs the bounded counts.
+run_pytest hostile-release --dir tests/hostile SLIPSTREAM_BIN="$root/build/app/slipstream"
+if [ -z "${QUICK:-}" ]; then
+  run_pytest hostile-asan --dir tests/hostile SLIPSTREAM_BIN="$root/build-asan/app/slipstream" \
+    ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" SLIPSTREAM_SANITIZED=1
+fi
+run_pytest hostile-tap --dir tests/hostile SLIPSTREAM_BIN="$root/build/app/slipstream" \
+  SLIPSTREAM_TRANSPORT=tap
 
 stage "done"
 echo "logs: $logdir"
