@@ -125,6 +125,12 @@ rejected:
     /* a command refused while queueing aborts the transaction */
     multi_flag_error(s);
 done:
+    /* a giant command's argument array does not stay (1M arguments: 16 MB) */
+    if (w->argv_cap > 4096) {
+        free(w->argv);
+        w->argv = NULL;
+        w->argv_cap = 0;
+    }
     if (s->flags & SF_REPLY_SKIP) s->flags &= ~SF_REPLY_SKIP;
     s->out.off = (s->flags & SF_REPLY_OFF) ? 1 : 0;
 }
