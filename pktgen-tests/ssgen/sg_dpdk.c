@@ -32,16 +32,18 @@
 #include "sg_net.h"
 #include "sg_run.h"
 
-#define SG_RX_BURST 64
-#define SG_TX_MAX   2048
-#define SG_NB_MBUF  16383
+#define SG_RX_BURST     64
+#define SG_TX_MAX       2048
+#define SG_NB_MBUF      16383
+#define SG_LINK_WAIT_MS 5000
+#define SG_RST_BATCH    256
 
 struct port {
     uint16_t id;
     struct rte_mempool *pool;
     struct rte_mbuf *tx[SG_TX_MAX];
     unsigned ntx;
-    uint64_t tx_dropped, tx_retained;
+    uint64_t tx_dropped, tx_full; /* frames dropped; bursts the queue did not take whole */
 };
 
 static unsigned tx_flush(struct port *pt)
@@ -52,10 +54,17 @@ static unsigned tx_flush(struct port *pt)
         sent += rte_eth_tx_burst(pt->id, 0, pt->tx + sent, (uint16_t)(pt->ntx - sent));
     if (sent < pt->ntx) {
         memmove(pt->tx, pt->tx + sent, (pt->ntx - sent) * sizeof(pt->tx[0]));
-        pt->tx_retained += pt->ntx - sent;
+        pt->tx_full++;
     }
     pt->ntx -= sent;
     return sent;
+}
+
+static void drain_rx(struct port *pt)
+{
+    struct rte_mbuf *m[SG_RX_BURST];
+    uint16_t n = rte_eth_rx_burst(pt->id, 0, m, SG_RX_BURST);
+    if (n) rte_pktmbuf_free_bulk(m, n);
 }
 
 static uint8_t *frame_alloc(void *ctx, uint16_t len, void **h)
@@ -85,6 +94,20 @@ static void frame_xmit(void *ctx, void *h)
 }
 
 static const struct sg_frame_ops frame_ops = {frame_alloc, frame_xmit};
+
+/* A memif client's link comes up when it has connected to the server's
+ * socket and the two have agreed on the rings; frames before that are not
+ * taken. */
+static int wait_link(const struct port *pt, uint64_t until)
+{
+    for (;;) {
+        struct rte_eth_link link;
+        if (rte_eth_link_get_nowait(pt->id, &link) == 0 && link.link_status == RTE_ETH_LINK_UP)
+            return 0;
+        if (rte_rdtsc() >= until || sg_signal) return -1;
+        rte_delay_us_sleep(1000);
+    }
+}
 
 static int port_setup(struct port *pt, const char *vdev)
 {
@@ -206,6 +229,13 @@ int sg_dpdk_run(struct sg_gen *g, const struct sg_cfg *cfg, const struct sg_opts
 
     uint64_t now = rte_rdtsc(), tsc_ms = g->clk.hz / 1000;
     uint64_t deadline = now + (uint64_t)(cfg->timeout * (double)g->clk.hz);
+    if (wait_link(&pt, now + SG_LINK_WAIT_MS * tsc_ms) != 0) {
+        fprintf(stderr,
+                "ssgen: the link of %s did not come up within %d ms (net_memif: is the server "
+                "running, role=server, on the same socket?)\n",
+                cfg->vdev, SG_LINK_WAIT_MS);
+        goto out;
+    }
     uint64_t next_tick = now;
     sg_net_begin(&net, now);
     struct rte_mbuf *rx[SG_RX_BURST];
@@ -240,9 +270,18 @@ int sg_dpdk_run(struct sg_gen *g, const struct sg_cfg *cfg, const struct sg_opts
         }
         if (tx_flush(&pt)) sg_gen_worked(g);
     }
-    /* the servers clean up at once: RST every connection */
-    sg_net_reset_all(&net);
-    for (int i = 0; i < 100 && pt.ntx; i++) tx_flush(&pt);
+    /* the servers clean up at once: RST every connection, a TX queue's worth
+     * at a time, each batch out before the next (1 s at most) */
+    uint64_t rst_end = rte_rdtsc() + 1000 * tsc_ms;
+    for (unsigned i = 0; i < g->n && rte_rdtsc() < rst_end; i += SG_RST_BATCH) {
+        sg_net_reset(&net, i, i + SG_RST_BATCH);
+        while (pt.ntx && rte_rdtsc() < rst_end) {
+            tx_flush(&pt);
+            drain_rx(&pt);
+        }
+    }
+    /* and taken by the peer before the port closes */
+    for (uint64_t t = rte_rdtsc() + 20 * tsc_ms; rte_rdtsc() < t;) drain_rx(&pt);
     rc = 0;
     sg_counter(k, "tx_frames", net.st.tx_frames);
     sg_counter(k, "rx_frames", net.st.rx_frames);
@@ -255,7 +294,7 @@ int sg_dpdk_run(struct sg_gen *g, const struct sg_cfg *cfg, const struct sg_opts
     sg_counter(k, "bad_cksum", net.st.bad_cksum);
     sg_counter(k, "own_frames", net.st.own_frames);
     sg_counter(k, "nombuf", net.st.nombuf);
-    sg_counter(k, "tx_retained", pt.tx_retained);
+    sg_counter(k, "tx_full", pt.tx_full);
     sg_counter(k, "tx_dropped", pt.tx_dropped);
 out:
     if (net_up) sg_net_free(&net);

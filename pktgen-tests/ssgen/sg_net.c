@@ -476,9 +476,10 @@ void sg_net_tick(struct sg_net *n, uint64_t now)
     }
 }
 
-void sg_net_reset_all(struct sg_net *n)
+void sg_net_reset(struct sg_net *n, unsigned from, unsigned to)
 {
-    for (unsigned i = 0; i < n->g->n; i++) {
+    if (to > n->g->n) to = n->g->n;
+    for (unsigned i = from; i < to; i++) {
         struct sg_tcb *t = &n->tcb[i];
         if (t->state == SG_TCP_ESTAB)
             send_seg(n, i, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, t->snd_nxt, NULL, 0);

@@ -22,7 +22,7 @@
  *    af_packet or tap, where a kernel peer's segments may carry a partial
  *    checksum left to an offload that a veth never performs); a frame that
  *    fails is counted (bad_cksum) and dropped;
- *  - RST to every connection at the end (sg_net_reset_all).
+ *  - RST to every connection at the end (sg_net_reset).
  * Frames whose source MAC is the port's own are the kernel's transmissions
  * on an af_packet interface, seen by the socket, and are ignored.
  */
@@ -101,6 +101,7 @@ void sg_net_input(struct sg_net *n, const uint8_t *frame, uint32_t len, uint64_t
 void sg_net_flush(struct sg_net *n, uint64_t now);
 /* Every millisecond: ARP and SYN retries, RTO, delayed ACKs, deadlines. */
 void sg_net_tick(struct sg_net *n, uint64_t now);
-void sg_net_reset_all(struct sg_net *n);
+/* RST to connections [from, to) (and CLOSED: nothing more from them). */
+void sg_net_reset(struct sg_net *n, unsigned from, unsigned to);
 
 #endif

@@ -318,7 +318,7 @@ static void test_request_path(void)
 
     /* the end: RST|ACK at snd_nxt */
     cap.n = 0;
-    sg_net_reset_all(n);
+    sg_net_reset(n, 0, 1);
     REQUIRE(cap.n == 1 && parse(0, &s));
     CHECK(s.flags == (RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG) && s.seq == snd && s.cksum_ok);
     teardown(&e);
