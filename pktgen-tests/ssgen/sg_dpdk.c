@@ -264,7 +264,11 @@ int sg_dpdk_run(struct sg_gen *g, const struct sg_cfg *cfg, const struct sg_opts
         }
         sg_gen_issue(g, now);
         sg_net_flush(&net, now);
-        if (now >= next_tick) {
+        /* timers once the RX queue is drained: after a stall (the process
+         * descheduled), ACKs still queued must not look like a lost segment
+         * (a spurious RTO is the generator's, not the server's); 10 ms late
+         * at most */
+        if (now >= next_tick && (nb < SG_RX_BURST || now >= next_tick + 10 * tsc_ms)) {
             sg_net_tick(&net, now);
             next_tick = now + tsc_ms;
         }

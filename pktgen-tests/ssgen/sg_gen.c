@@ -151,7 +151,7 @@ static bool reserve(struct sg_gen *g, struct sg_conn *c, size_t need)
 static bool issue_one(struct sg_gen *g, struct sg_conn *c, uint64_t t0, bool measured)
 {
     if (!reserve(g, c, g->max_req)) return false;
-    const struct sg_work *w = &g->o.work;
+    struct sg_work *w = &g->o.work;
     struct sg_req *r = &c->ring[(c->head + c->pending) % g->o.pipeline];
     r->op = (uint8_t)sg_work_op(w, &g->rng);
     r->key = sg_work_key(w, &g->rng);

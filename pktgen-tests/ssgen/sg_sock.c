@@ -172,7 +172,7 @@ int sg_sock_run(struct sg_gen *g, const struct sg_cfg *cfg, const struct sg_opts
                     ssize_t r = read(s[i].fd, buf, SG_READ_BUF);
                     if (r > 0) {
                         n_read++;
-                        sg_gen_rx(g, c, buf, (uint32_t)r, now);
+                        sg_gen_rx(g, c, buf, (uint32_t)r, sg_tsc());
                         if (r < SG_READ_BUF || g->failed) break;
                         continue;
                     }

@@ -49,6 +49,10 @@ int sg_work_parse_keys(struct sg_work *w, const char *s)
         w->keydist = SG_KEYS_UNIFORM;
         return 0;
     }
+    if (strcasecmp(s, "seq") == 0 || strcasecmp(s, "sequential") == 0) {
+        w->keydist = SG_KEYS_SEQ;
+        return 0;
+    }
     if (strncasecmp(s, "zipf:", 5) == 0) {
         char *e;
         errno = 0;
@@ -190,10 +194,15 @@ int sg_work_op(const struct sg_work *w, struct sg_rng *r)
     return sg_rng_below(r, (uint64_t)w->set_w + w->get_w) < w->set_w ? SG_SET : SG_GET;
 }
 
-uint64_t sg_work_key(const struct sg_work *w, struct sg_rng *r)
+uint64_t sg_work_key(struct sg_work *w, struct sg_rng *r)
 {
     if (w->keyspace == 0) return 0;
     if (w->keydist == SG_KEYS_ZIPF) return sg_zipf_draw(&w->zipf, r) - 1;
+    if (w->keydist == SG_KEYS_SEQ) {
+        uint64_t k = w->seq_next++;
+        if (w->seq_next == w->keyspace) w->seq_next = 0;
+        return k;
+    }
     return sg_rng_below(r, w->keyspace);
 }
 

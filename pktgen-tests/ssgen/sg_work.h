@@ -10,7 +10,8 @@
  *   keys     --keys uniform (default) or zipf:S: index k-1 with probability
  *            proportional to 1/k^S over k = 1..N (rejection-inversion
  *            sampling, Hormann and Derflinger 1996: O(1) per draw, any S > 0,
- *            any N)
+ *            any N); or seq: 0, 1, ..., N-1, 0, ... in the order requests are
+ *            issued (-n N SETs then write every key exactly once)
  *   values   -d N (fixed), -d A-B (uniform on [A, B]) or -d N:W,N:W,...
  *            (size N with weight W). A key's value size is a function of
  *            the key (a hash of its index picks it), so a GET knows the size
@@ -31,7 +32,7 @@
 #include "sg_rand.h"
 
 enum sg_op { SG_SET = 0, SG_GET = 1 };
-enum sg_keydist { SG_KEYS_UNIFORM, SG_KEYS_ZIPF };
+enum sg_keydist { SG_KEYS_UNIFORM, SG_KEYS_ZIPF, SG_KEYS_SEQ };
 enum sg_vdist { SG_V_FIXED, SG_V_UNIFORM, SG_V_WEIGHTED };
 
 #define SG_KEY_LEN   16 /* "key:" + 12 digits */
@@ -57,6 +58,7 @@ struct sg_work {
     uint32_t vsz[SG_VCHOICES];
     double vcum[SG_VCHOICES]; /* cumulative weights, the last 1.0 */
     uint8_t *pattern;         /* SG_PATTERN_N + vmax bytes */
+    uint64_t seq_next;        /* --keys seq: the next index */
 };
 
 /* Defaults: SET only, one literal key, 16-byte values. */
@@ -71,7 +73,7 @@ int sg_work_finish(struct sg_work *w);
 void sg_work_free(struct sg_work *w);
 
 int sg_work_op(const struct sg_work *w, struct sg_rng *r);
-uint64_t sg_work_key(const struct sg_work *w, struct sg_rng *r);
+uint64_t sg_work_key(struct sg_work *w, struct sg_rng *r);
 uint32_t sg_work_vlen(const struct sg_work *w, uint64_t key);
 
 /* Zipf over 1..n with exponent s (exposed for the unit test). */

@@ -29,6 +29,7 @@ static void test_parse(void)
     CHECK(sg_work_parse_keys(&w, "zipf:") != 0);
     CHECK(sg_work_parse_keys(&w, "zipf:1x") != 0);
     CHECK(sg_work_parse_keys(&w, "normal") != 0);
+    CHECK(sg_work_parse_keys(&w, "seq") == 0 && w.keydist == SG_KEYS_SEQ);
     CHECK(sg_work_parse_vsize(&w, "100") == 0 && w.vdist == SG_V_FIXED && w.vmin == 100);
     CHECK(sg_work_parse_vsize(&w, "10-20") == 0 && w.vdist == SG_V_UNIFORM && w.vmin == 10 &&
           w.vmax == 20);
@@ -129,6 +130,12 @@ static void test_keys_and_sizes(void)
         if (seen[i] > hi) hi = seen[i];
     }
     CHECK(lo > 120 && hi < 290); /* 200 expected each, sd 14 */
+    /* seq: every index in turn, then again */
+    REQUIRE(sg_work_parse_keys(&w, "seq") == 0);
+    bool in_order = true;
+    for (uint64_t i = 0; i < 2500; i++) in_order &= sg_work_key(&w, &r) == i % 1000;
+    CHECK(in_order);
+    w.keydist = SG_KEYS_UNIFORM;
     /* the mix */
     REQUIRE(sg_work_parse_ratio(&w, "1:3") == 0);
     unsigned sets = 0;
