@@ -229,8 +229,9 @@ def slim(row):
     return {k: v for k, v in row.items() if k not in ("stderr",)}
 
 
-def run_server(cfg, name, out):
-    """The max, the load sweep, the CDF at 50% and the pipeline sweep."""
+def run_server(cfg, name, work):
+    """The max, the load sweep, the CDF at 50% and the pipeline sweep (ssgen
+    writes the CDF into `work`, a scratch directory; it is kept in the JSON)."""
     res = {"server": name, "label": LABEL[name], "load": [], "pipeline": []}
     t = make_target(cfg, name).start()
     try:
@@ -239,7 +240,7 @@ def run_server(cfg, name, out):
         res["max"] = slim(mx)
         log("%-8s max %.0f req/s (ssgen busy %.0f%%)" % (name, mx["rps"], 100 * mx["busy"]))
         for f in cfg.loads:
-            cdf = os.path.join(out, "cdf-%s.txt" % name) if abs(f - 0.5) < 1e-9 else None
+            cdf = os.path.join(work, "cdf-%s.txt" % name) if abs(f - 0.5) < 1e-9 else None
             r = opened(cfg, t, f * mx["rps"], cdf)
             r = slim(r)
             r["load"] = f
@@ -734,9 +735,10 @@ def main():
                           "warmup": cfg.warmup, "keys": cfg.keys,
                           "open_pipeline": cfg.open_pipeline, "command": command.strip()}}
     before = benchlib.dpdk_runtime_dirs()
+    work = tempfile.mkdtemp(prefix="ss-lab-work-")
     try:
         for name in cfg.servers:
-            results["servers"].append(run_server(cfg, name, out))
+            results["servers"].append(run_server(cfg, name, work))
         mem = [s for s in results["servers"] if s["server"] == "memif"]
         if cfg.faults and mem:
             results["faults"] = run_faults(cfg, mem[0]["max"]["rps"])
@@ -754,6 +756,8 @@ def main():
         if tmp_out and not cfg.keep:
             shutil.rmtree(tmp_out, ignore_errors=True)
         return 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     files = plots(results, meta, out)
     table = markdown(results, meta)
     with open(os.path.join(out, "latency-lab.json"), "w") as f:

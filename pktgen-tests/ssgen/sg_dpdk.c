@@ -200,6 +200,9 @@ int sg_dpdk_run(struct sg_gen *g, const struct sg_cfg *cfg, const struct sg_opts
     if (ac < 0) return -1;
     if (rte_eal_init(ac, av) < 0) {
         fprintf(stderr, "ssgen: EAL init failed: %s\n", rte_strerror(rte_errno));
+        /* a failed probe leaves the (empty) runtime directory it made */
+        const char *dir = rte_eal_get_runtime_dir();
+        if (dir && strstr(dir, "ssgen-")) rmdir(dir);
         return -1;
     }
     static struct port pt; /* the TX array is large */

@@ -9,7 +9,8 @@
  *    each run), SYN with MSS 1460 and no other option (so the peer's window
  *    is unscaled and it sends no SACK or timestamps); SYNs paced at
  *    SG_SYN_PER_MS a millisecond, each retried every 200 ms until the
- *    connect deadline;
+ *    connect deadline (20 s: under injected loss a lost SYN-ACK may come
+ *    again only from the server's own SYN-ACK timer, 1 s, 2 s, 4 s...);
  *  - ACK processing, the peer's window, retransmission of the unacknowledged
  *    request bytes after an RTO without progress (200 ms, doubling to
  *    3.2 s), 1-byte zero-window probes;
@@ -44,7 +45,7 @@
 #define SG_SYN_PER_MS     512
 #define SG_ARP_RETRY_MS   100
 #define SG_ARP_GIVEUP_MS  3000
-#define SG_CONNECT_MS_MIN 5000
+#define SG_CONNECT_MS_MIN 20000
 #define SG_ACK_DELAY_MS   2
 
 struct sg_frame_ops {
