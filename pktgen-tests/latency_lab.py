@@ -229,19 +229,40 @@ def slim(row):
     return {k: v for k, v in row.items() if k not in ("stderr",)}
 
 
-def run_server(cfg, name, work):
-    """The max, the load sweep, the CDF at 50% and the pipeline sweep (ssgen
-    writes the CDF into `work`, a scratch directory; it is kept in the JSON)."""
-    res = {"server": name, "label": LABEL[name], "load": [], "pipeline": []}
-    t = make_target(cfg, name).start()
+def attempt(fails, what, fn):
+    """fn(), or None with the failure logged and kept (the run goes on; the
+    checks at the end report it)."""
     try:
-        prefill(cfg, t)
-        mx = closed(cfg, t, 1)
+        return fn()
+    except Exception as e:  # noqa: BLE001 (an ssgen run, a server that did not start)
+        msg = "%s: %s" % (what, str(e).strip()[-800:])
+        log("FAILED " + msg)
+        fails.append(msg)
+        return None
+
+
+def run_server(cfg, name, work, fails):
+    """The max, the load sweep, the CDF at 50% and the pipeline sweep (ssgen
+    writes the CDF into `work`, a scratch directory; it is kept in the JSON).
+    None when the server or its max could not be had."""
+    res = {"server": name, "label": LABEL[name], "load": [], "pipeline": []}
+    t = attempt(fails, "%s: start" % name, lambda: make_target(cfg, name).start())
+    if t is None:
+        return None
+    try:
+        if attempt(fails, "%s: prefill" % name, lambda: prefill(cfg, t)) is None:
+            return None
+        mx = attempt(fails, "%s: max" % name, lambda: closed(cfg, t, 1))
+        if mx is None:
+            return None
         res["max"] = slim(mx)
         log("%-8s max %.0f req/s (ssgen busy %.0f%%)" % (name, mx["rps"], 100 * mx["busy"]))
         for f in cfg.loads:
             cdf = os.path.join(work, "cdf-%s.txt" % name) if abs(f - 0.5) < 1e-9 else None
-            r = opened(cfg, t, f * mx["rps"], cdf)
+            r = attempt(fails, "%s: load %.0f%%" % (name, 100 * f),
+                        lambda: opened(cfg, t, f * mx["rps"], cdf))
+            if r is None:
+                continue
             r = slim(r)
             r["load"] = f
             res["load"].append(r)
@@ -253,7 +274,10 @@ def run_server(cfg, name, work):
                 % (name, 100 * f, r["rps"], r["p50_us"], r["p99_us"], r["p999_us"],
                    100 * r["busy"]))
         for p in cfg.pipelines:
-            r = mx if p == 1 else closed(cfg, t, p)
+            r = mx if p == 1 else attempt(fails, "%s: -P %d" % (name, p),
+                                          lambda: closed(cfg, t, p))
+            if r is None:
+                continue
             r = slim(r)
             res["pipeline"].append(r)
             log("%-8s -P %-3d %9.0f req/s  p99 %9.1f us  busy %.0f%%"
@@ -267,26 +291,32 @@ FAULT_KEYS = ("retransmits", "rto_expired", "fast_retransmits", "fault_drop", "f
               "fault_reorder", "tx_dropped")
 
 
-def run_faults(cfg, base_max):
+def fault_point(cfg, p, rate):
+    extra = []
+    if p:
+        extra = ["--dataplane-fault-drop", p, "--dataplane-fault-reorder", p,
+                 "--dataplane-fault-dup", p, "--dataplane-fault-seed", 1]
+    t = MemifTarget(cfg, extra).start()
+    try:
+        prefill(cfg, t)
+        before = t.counters()
+        r = slim(opened(cfg, t, rate))
+        after = t.counters()
+    finally:
+        t.stop()
+    r["fault"] = p
+    r["server"] = {k: after.get(k, 0) - before.get(k, 0) for k in FAULT_KEYS}
+    return r
+
+
+def run_faults(cfg, base_max, fails):
     """The data plane on memif with loss + reordering + duplication at p each
     way, open loop at 50% of the fault-free max."""
     rows = []
-    rate = 0.5 * base_max
     for p in [0.0] + list(cfg.faults):
-        extra = []
-        if p:
-            extra = ["--dataplane-fault-drop", p, "--dataplane-fault-reorder", p,
-                     "--dataplane-fault-dup", p, "--dataplane-fault-seed", 1]
-        t = MemifTarget(cfg, extra).start()
-        try:
-            prefill(cfg, t)
-            before = t.counters()
-            r = slim(opened(cfg, t, rate))
-            after = t.counters()
-        finally:
-            t.stop()
-        r["fault"] = p
-        r["server"] = {k: after.get(k, 0) - before.get(k, 0) for k in FAULT_KEYS}
+        r = attempt(fails, "faults %.1f%%" % (100 * p), lambda: fault_point(cfg, p, 0.5 * base_max))
+        if r is None:
+            continue
         rows.append(r)
         log("faults %4.1f%%  %9.0f req/s  p50 %8.1f  p99 %9.1f  p99.9 %9.1f  max %9.1f us  "
             "server rexmit %d (rto %d), ssgen rexmit %d, errors %d"
@@ -520,12 +550,13 @@ def markdown(results, meta):
     out.append("Throughput against pipeline depth (closed loop, %d connections):"
                % cfg["connections"])
     out.append("")
-    depths = [r["pipeline"] for r in results["servers"][0]["pipeline"]]
+    depths = sorted({r["pipeline"] for s in results["servers"] for r in s["pipeline"]})
     out.append("| server | " + " | ".join("-P %d" % d for d in depths) + " |")
     out.append("|---|" + "---:|" * len(depths))
     for s in results["servers"]:
+        by = {r["pipeline"]: r for r in s["pipeline"]}
         out.append("| %s | " % s["label"] + " | ".join(
-            "{:,.0f}".format(r["rps"]) for r in s["pipeline"]) + " |")
+            "{:,.0f}".format(by[d]["rps"]) if d in by else "-" for d in depths) + " |")
     if results.get("ceiling"):
         c = results["ceiling"]
         out.append("")
@@ -579,8 +610,10 @@ def update_performance_md(path, table):
 
 def check(results, files, table):
     """Well-formed output, no speed asserted. Returns the list of problems."""
-    bad = []
+    bad = ["failed: %s" % f for f in results.get("failures", [])]
     rows = []
+    if not results["servers"]:
+        bad.append("no server measured")
     for s in results["servers"]:
         rows += [("%s max" % s["server"], s["max"])]
         rows += [("%s load %.2f" % (s["server"], r["load"]), r) for r in s["load"]]
@@ -736,12 +769,15 @@ def main():
                           "open_pipeline": cfg.open_pipeline, "command": command.strip()}}
     before = benchlib.dpdk_runtime_dirs()
     work = tempfile.mkdtemp(prefix="ss-lab-work-")
+    fails = results["failures"] = []
     try:
         for name in cfg.servers:
-            results["servers"].append(run_server(cfg, name, work))
+            res = run_server(cfg, name, work, fails)
+            if res:
+                results["servers"].append(res)
         mem = [s for s in results["servers"] if s["server"] == "memif"]
         if cfg.faults and mem:
-            results["faults"] = run_faults(cfg, mem[0]["max"]["rps"])
+            results["faults"] = run_faults(cfg, mem[0]["max"]["rps"], fails)
         if not cfg.no_ceiling:
             tries = [testpmd_ceiling(cfg, 3 if cfg.quick else 8, b, n)
                      for b, n in (((64, 4),) if cfg.quick else ((32, 1), (64, 4), (64, 16)))]
