@@ -132,7 +132,7 @@ static void inject(struct sg_net *n, uint8_t flags, uint32_t seq, uint32_t ack, 
         o[2] = 1400 >> 8;
         o[3] = 1400 & 0xff;
     }
-    memcpy(o + optlen, data, len);
+    if (len) memcpy(o + optlen, data, len);
     ip->hdr_checksum = rte_ipv4_cksum(ip);
     th->cksum = rte_ipv4_udptcp_cksum(ip, th);
     if (corrupt) o[optlen] ^= 1;
