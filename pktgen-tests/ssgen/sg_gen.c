@@ -28,14 +28,12 @@ int sg_gen_init(struct sg_gen *g, const struct sg_opts *o, uint64_t hz)
     g->conns = calloc(g->n, sizeof(*g->conns));
     g->touched = calloc(g->n, sizeof(*g->touched));
     g->heap = calloc(g->n, sizeof(*g->heap));
-    struct sg_req *ring = calloc((size_t)g->n * o->pipeline, sizeof(*ring));
-    if (!g->conns || !g->touched || !g->heap || !ring || sg_hist_init(&g->hist) != 0) {
-        free(ring);
-        return -ENOMEM;
-    }
+    g->rings = calloc((size_t)g->n * o->pipeline, sizeof(*g->rings));
+    if (!g->conns || !g->touched || !g->heap || !g->rings || sg_hist_init(&g->hist) != 0)
+        return -ENOMEM; /* sg_gen_free() releases what was had */
     for (unsigned i = 0; i < g->n; i++) {
         struct sg_conn *c = &g->conns[i];
-        c->ring = ring + (size_t)i * o->pipeline;
+        c->ring = g->rings + (size_t)i * o->pipeline;
         c->hpos = -1;
         sg_resp_init(&c->rp);
     }
@@ -44,10 +42,10 @@ int sg_gen_init(struct sg_gen *g, const struct sg_opts *o, uint64_t hz)
 
 void sg_gen_free(struct sg_gen *g)
 {
-    if (g->conns) {
-        free(g->conns[0].ring);
+    if (g->conns)
         for (unsigned i = 0; i < g->n; i++) free(g->conns[i].sbuf);
-    }
+    free(g->rings);
+    g->rings = NULL;
     free(g->conns);
     free(g->touched);
     free(g->heap);

@@ -84,6 +84,7 @@ struct sg_gen {
     struct sg_clock clk;
     struct sg_rng rng;
     struct sg_conn *conns;
+    struct sg_req *rings; /* every connection's ring, one block */
     unsigned n;
     uint32_t *touched;
     unsigned ntouched;
