@@ -405,13 +405,12 @@ def testpmd_ceiling(cfg, seconds, burst, bursts):
         for pf in prefixes:
             shutil.rmtree("/var/run/dpdk/" + pf, ignore_errors=True)
     a_text = text(0)
-    b_tail = text(1)[-1500:]
     shutil.rmtree(tmp, ignore_errors=True)
     pps = [int(m) for m in re.findall(r"Rx-pps:\s+(\d+)", a_text)]
     live = [v for v in pps if v > 0][2:]
     if not up or not live:
-        log("testpmd ceiling: no readings (link %s):\n%s\n%s"
-            % ("up" if up else "never up", a_text[-1500:], b_tail))
+        log("testpmd ceiling (%d x %d): no readings, link %s; forwarder's last lines:\n%s"
+            % (bursts, burst, "up" if up else "never up", a_text[-400:]))
         return None
     return {"burst": burst, "bursts": bursts, "in_flight": burst * bursts,
             "pps": statistics.median(live), "readings": live}
@@ -798,9 +797,10 @@ def main():
     table = markdown(results, meta)
     with open(os.path.join(out, "latency-lab.json"), "w") as f:
         json.dump(results, f, indent=1)
-    with open(os.path.join(out, "latency-lab.md"), "w") as f:
-        f.write(table)
-    if not cfg.no_docs:
+    if cfg.no_docs:
+        with open(os.path.join(out, "latency-lab.md"), "w") as f:
+            f.write(table)
+    else:
         update_performance_md(os.path.join(REPO, "docs", "performance.md"), table)
     problems = check(results, files, table)
     left = benchlib.dpdk_runtime_dirs() - before

@@ -172,6 +172,31 @@ def test_memif_ten_thousand_connections(memif_server):
     assert s.counters()["tcp_established"] == 0
 
 
+def test_memif_rerun_after_a_killed_run(memif_server):
+    """A run killed before it could reset its connections leaves them
+    established on the server. The next run, with the same --seed, must use
+    fresh tuples and ISNs (the workload seed must not pick them), or every
+    SYN would meet those connections and get a challenge ACK."""
+    s = memif_server()
+    cmd = ["taskset", "-c", "0", SSGEN] + [str(a) for a in s.ssgen_args()] + [
+        "-c", 20, "-t", "get", "-r", KEYS, "--duration", 30, "--seed", 5]
+    p = subprocess.Popen([str(a) for a in cmd], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 20
+        while s.counters()["tcp_established"] < 20 and time.monotonic() < end:
+            time.sleep(0.1)
+        assert s.counters()["tcp_established"] == 20
+    finally:
+        p.kill()  # SIGKILL: no RST
+        p.wait()
+        shutil.rmtree("/var/run/dpdk/ssgen-%d" % p.pid, ignore_errors=True)
+    assert s.counters()["tcp_established"] == 20
+    row = benchlib.ssgen(s.ssgen_args() + ["-c", 20, "-n", 2000, "-t", "get", "-r", KEYS,
+                                           "--seed", 5])
+    assert row["requests"] == 2000 and row["syn_answer_other"] == 0
+
+
 def test_memif_faults_every_reply_checked(memif_server):
     s = memif_server("--dataplane-fault-drop", "0.02", "--dataplane-fault-reorder", "0.02",
                      "--dataplane-fault-dup", "0.01", "--dataplane-fault-seed", "7")

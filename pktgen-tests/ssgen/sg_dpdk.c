@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -219,10 +220,16 @@ int sg_dpdk_run(struct sg_gen *g, const struct sg_cfg *cfg, const struct sg_opts
     rte_eth_macaddr_get(pt.id, &kmac);
     mac = kmac;
     if (cfg->own_mac) memcpy(mac.addr_bytes, cfg->mac, 6);
-    /* a fresh random port range each run: no tuple of an earlier run reused */
-    uint16_t base = (uint16_t)(10000 + sg_rng_below(&g->rng, 55000 - 10000 - g->n));
+    /* a fresh random port range and ISNs each run, whatever --seed says: no
+     * tuple of an earlier run reused (sg_net.h) */
+    uint64_t fresh[2];
+    if (getrandom(fresh, sizeof(fresh), 0) != (ssize_t)sizeof(fresh)) {
+        fresh[0] = rte_rdtsc() ^ ((uint64_t)getpid() << 32);
+        fresh[1] = sg_splitmix64(fresh[0]);
+    }
+    uint16_t base = (uint16_t)(10000 + fresh[0] % (55000 - 10000 - g->n));
     if (sg_net_init(&net, g, &frame_ops, &pt, cfg->ip, cfg->srv_ip, cfg->srv_port, &mac, &kmac,
-                    base) != 0) {
+                    base, fresh[1]) != 0) {
         fprintf(stderr, "ssgen: out of memory\n");
         goto out;
     }
@@ -287,14 +294,15 @@ int sg_dpdk_run(struct sg_gen *g, const struct sg_cfg *cfg, const struct sg_opts
             drain_rx(&pt);
         }
     }
-    /* and taken by the peer before the port closes */
-    for (uint64_t t = rte_rdtsc() + 20 * tsc_ms; rte_rdtsc() < t;) drain_rx(&pt);
+    /* and taken by the peer before the port closes (memif cannot tell) */
+    for (uint64_t t = rte_rdtsc() + 100 * tsc_ms; rte_rdtsc() < t;) drain_rx(&pt);
     rc = 0;
     sg_counter(k, "tx_frames", net.st.tx_frames);
     sg_counter(k, "rx_frames", net.st.rx_frames);
     sg_counter(k, "rexmit_segs", net.st.rexmit_segs);
     sg_counter(k, "rto_events", net.st.rto_events);
     sg_counter(k, "syn_rexmit", net.st.syn_rexmit);
+    sg_counter(k, "syn_answer_other", net.st.syn_answer_other);
     sg_counter(k, "probes", net.st.probes);
     sg_counter(k, "dup_segs", net.st.dup_segs);
     sg_counter(k, "ooo_segs", net.st.ooo_segs);

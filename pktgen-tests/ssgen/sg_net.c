@@ -23,8 +23,10 @@ static const char *ipstr(uint32_t ip_be, char *buf)
 
 int sg_net_init(struct sg_net *n, struct sg_gen *g, const struct sg_frame_ops *ops, void *octx,
                 uint32_t ip, uint32_t srv_ip, uint16_t srv_port, const struct rte_ether_addr *mac,
-                const struct rte_ether_addr *kmac, uint16_t base_port)
+                const struct rte_ether_addr *kmac, uint16_t base_port, uint64_t isn_seed)
 {
+    struct sg_rng isn;
+    sg_rng_seed(&isn, isn_seed);
     memset(n, 0, sizeof(*n));
     n->g = g;
     n->ops = ops;
@@ -44,7 +46,7 @@ int sg_net_init(struct sg_net *n, struct sg_gen *g, const struct sg_frame_ops *o
         struct sg_tcb *t = &n->tcb[i];
         t->lport = (uint16_t)(base_port + i);
         t->state = SG_TCP_CLOSED;
-        t->iss = (uint32_t)sg_rng_u64(&g->rng);
+        t->iss = (uint32_t)sg_rng_u64(&isn);
         t->snd_una = t->snd_nxt = t->iss;
         t->mss = 536;
     }
@@ -228,7 +230,10 @@ static void rx_tcp(struct sg_net *n, unsigned i, const struct rte_tcp_hdr *th, u
     uint32_t seq = rte_be_to_cpu_32(th->sent_seq), ack = rte_be_to_cpu_32(th->recv_ack);
     if (t->state == SG_TCP_CLOSED) return;
     if (t->state == SG_TCP_SYN_SENT) {
-        if ((fl & RTE_TCP_ACK_FLAG) && ack != t->iss + 1) return;
+        if ((fl & RTE_TCP_ACK_FLAG) && ack != t->iss + 1) { /* not for this SYN */
+            n->st.syn_answer_other++;
+            return;
+        }
         if (fl & RTE_TCP_RST_FLAG) {
             if (fl & RTE_TCP_ACK_FLAG) {
                 char b[INET_ADDRSTRLEN];
@@ -425,8 +430,12 @@ void sg_net_tick(struct sg_net *n, uint64_t now)
         if (now >= n->phase_deadline) {
             sg_gen_fail(g,
                         "%u of %u connections got no SYN-ACK from %s:%u within %" PRIu64
-                        " ms: server unreachable or not listening?",
-                        g->n - n->nestab, g->n, ipstr(n->srv_ip, b), n->srv_port, n->connect_ms);
+                        " ms: server unreachable or not listening?%s",
+                        g->n - n->nestab, g->n, ipstr(n->srv_ip, b), n->srv_port, n->connect_ms,
+                        n->st.syn_answer_other
+                            ? " (it answered SYNs with ACKs for other sequence numbers: it "
+                              "holds these tuples already)"
+                            : "");
             return;
         }
         unsigned stop = n->nsyn + SG_SYN_PER_MS;

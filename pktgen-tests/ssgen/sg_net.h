@@ -70,7 +70,7 @@ struct sg_tcb {
 
 struct sg_net_stats {
     uint64_t tx_frames, rx_frames, own_frames, nombuf, rexmit_segs, rto_events, probes, dup_segs,
-        ooo_segs, bad_cksum, syn_rexmit;
+        ooo_segs, bad_cksum, syn_rexmit, syn_answer_other;
 };
 
 struct sg_net {
@@ -90,10 +90,14 @@ struct sg_net {
 };
 
 /* mac: ours; kmac: the port's (the same unless a MAC of our own was given).
- * base_port: the first source port (connections use base_port + i). */
+ * base_port: the first source port (connections use base_port + i);
+ * isn_seed: seeds the initial sequence numbers. Both must be fresh each
+ * run (sg_dpdk.c draws them from getrandom(), not from --seed): a tuple and
+ * ISN of an earlier run that the server still holds (its RST lost) would
+ * get a challenge ACK instead of a SYN-ACK. */
 int sg_net_init(struct sg_net *n, struct sg_gen *g, const struct sg_frame_ops *ops, void *octx,
                 uint32_t ip, uint32_t srv_ip, uint16_t srv_port, const struct rte_ether_addr *mac,
-                const struct rte_ether_addr *kmac, uint16_t base_port);
+                const struct rte_ether_addr *kmac, uint16_t base_port, uint64_t isn_seed);
 void sg_net_free(struct sg_net *n);
 /* Starts resolving the server (ARP), then connects every connection. */
 void sg_net_begin(struct sg_net *n, uint64_t now);

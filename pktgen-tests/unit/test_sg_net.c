@@ -13,7 +13,8 @@
  *    when the window opens;
  *  - the peer's MSS honoured (a 3,000-byte SET in three segments, PSH on
  *    the last);
- *  - SYN retries and the connect deadline; RST in the window fails the run;
+ *  - SYN retries and the connect deadline, a stale tuple's challenge ACK
+ *    not taken for a SYN-ACK; RST in the window fails the run;
  *    RST to every connection at the end.
  */
 #include <arpa/inet.h>
@@ -186,8 +187,8 @@ static bool setup(struct env *e, unsigned pipeline, uint64_t nreq, const char *v
     e->o.seed = 9;
     if (sg_gen_init(&e->g, &e->o, 1000000000ULL) != 0) return false;
     g_lport = 40000;
-    if (sg_net_init(&e->n, &e->g, &ops, NULL, OUR_IP, SRV_IP, SRV_PORT, &OUR_MAC, &OUR_MAC,
-                    g_lport) != 0)
+    if (sg_net_init(&e->n, &e->g, &ops, NULL, OUR_IP, SRV_IP, SRV_PORT, &OUR_MAC, &OUR_MAC, g_lport,
+                    12345) != 0)
         return false;
     e->n.verify_l4 = true;
     cap.n = 0;
@@ -355,8 +356,8 @@ static void test_syn_retry_and_deadline(void)
     e.o.pipeline = 1;
     e.o.nreq = 1;
     REQUIRE(sg_gen_init(&e.g, &e.o, 1000000000ULL) == 0);
-    REQUIRE(sg_net_init(&e.n, &e.g, &ops, NULL, OUR_IP, SRV_IP, SRV_PORT, &OUR_MAC, &OUR_MAC,
-                        50000) == 0);
+    REQUIRE(sg_net_init(&e.n, &e.g, &ops, NULL, OUR_IP, SRV_IP, SRV_PORT, &OUR_MAC, &OUR_MAC, 50000,
+                        777) == 0);
     cap.n = 0;
     sg_net_begin(&e.n, 0);
     inject_arp_reply(&e.n, 0);
@@ -366,8 +367,15 @@ static void test_syn_retry_and_deadline(void)
     CHECK(cap.n == 0);
     sg_net_tick(&e.n, 201 * MS);
     CHECK(cap.n == 2 && e.n.st.syn_rexmit == 2);
+    /* a server that still holds the tuple answers with an ACK of its own
+     * sequence space (a challenge ACK): not taken for a SYN-ACK, and named
+     * when the deadline passes */
+    g_lport = 50000;
+    inject(&e.n, RTE_TCP_ACK_FLAG, 4242, 999, 65535, NULL, 0, false, false, 300 * MS);
+    CHECK(e.n.nestab == 0 && e.n.st.syn_answer_other == 1);
     sg_net_tick(&e.n, (e.n.connect_ms + 1) * MS);
     CHECK(e.g.failed && strstr(e.g.why, "2 of 2 connections got no SYN-ACK") != NULL);
+    CHECK(strstr(e.g.why, "holds these tuples already") != NULL);
     sg_net_free(&e.n);
     sg_gen_free(&e.g);
     sg_work_free(&e.o.work);
