@@ -256,7 +256,8 @@ def run_server(cfg, name, work, fails):
         if mx is None:
             return None
         res["max"] = slim(mx)
-        log("%-8s max %.0f req/s (ssgen busy %.0f%%)" % (name, mx["rps"], 100 * mx["busy"]))
+        log("%-8s max %.0f req/s (ssgen busy %.0f%%, descheduled %.0f%%)"
+            % (name, mx["rps"], 100 * mx["busy"], 100 * mx["stalled"]))
         for f in cfg.loads:
             cdf = os.path.join(work, "cdf-%s.txt" % name) if abs(f - 0.5) < 1e-9 else None
             r = attempt(fails, "%s: load %.0f%%" % (name, 100 * f),
@@ -527,24 +528,25 @@ def markdown(results, meta):
     out.append("")
     out.append("Maximum (closed loop, %d connections, -P 1, GET, 16-byte values) and "
                "latency at each offered load (open loop, Poisson; us from the scheduled "
-               "send; busy = ssgen's busy fraction):" % cfg["connections"])
+               "send; busy = ssgen's busy fraction while it ran, desched = the share of the "
+               "window it was descheduled):" % cfg["connections"])
     out.append("")
     out.append("| server | load | offered/s | achieved/s | p50 | p90 | p99 | p99.9 | p99.99 "
-               "| max | busy |")
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+               "| max | busy | desched |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in results["servers"]:
         m = s["max"]
-        out.append("| %s | max | closed loop | {:,.0f} | %s | %s | %s | %s | %s | %s | %.0f%% |"
-                   .format(m["rps"]) % (s["label"], fmt_us(m["p50_us"]), fmt_us(m["p90_us"]),
-                                         fmt_us(m["p99_us"]), fmt_us(m["p999_us"]),
-                                         fmt_us(m["p9999_us"]), fmt_us(m["max_us"]),
-                                         100 * m["busy"]))
+        out.append("| %s | max | closed loop | {:,.0f} | %s | %s | %s | %s | %s | %s | %.0f%% "
+                   "| %.0f%% |".format(m["rps"])
+                   % (s["label"], fmt_us(m["p50_us"]), fmt_us(m["p90_us"]), fmt_us(m["p99_us"]),
+                      fmt_us(m["p999_us"]), fmt_us(m["p9999_us"]), fmt_us(m["max_us"]),
+                      100 * m["busy"], 100 * m.get("stalled", 0)))
         for r in s["load"]:
-            out.append("| %s | %.0f%% | {:,.0f} | {:,.0f} | %s | %s | %s | %s | %s | %s | %.0f%% |"
-                       .format(r["rate"], r["rps"])
+            out.append("| %s | %.0f%% | {:,.0f} | {:,.0f} | %s | %s | %s | %s | %s | %s | %.0f%% "
+                       "| %.0f%% |".format(r["rate"], r["rps"])
                        % (s["label"], 100 * r["load"], fmt_us(r["p50_us"]), fmt_us(r["p90_us"]),
                           fmt_us(r["p99_us"]), fmt_us(r["p999_us"]), fmt_us(r["p9999_us"]),
-                          fmt_us(r["max_us"]), 100 * r["busy"]))
+                          fmt_us(r["max_us"]), 100 * r["busy"], 100 * r.get("stalled", 0)))
     out.append("")
     out.append("Throughput against pipeline depth (closed loop, %d connections):"
                % cfg["connections"])
@@ -627,7 +629,7 @@ def check(results, files, table):
     rows += [("faults %.3f" % r["fault"], r) for r in results.get("faults", [])]
     for name, r in rows:
         for k in ("rps", "p50_us", "p90_us", "p99_us", "p999_us", "p9999_us", "max_us", "errors",
-                  "busy", "requests"):
+                  "busy", "stalled", "requests"):
             if k not in r:
                 bad.append("%s: no %s" % (name, k))
         if any(k not in r for k in ("p50_us", "max_us")):

@@ -60,7 +60,7 @@ def well_formed(row):
         assert k in row, k
     assert row["min_us"] <= row["p50_us"] <= row["p90_us"] <= row["p99_us"] <= row["p999_us"] \
         <= row["p9999_us"] <= row["max_us"]
-    assert 0 <= row["busy"] <= 1
+    assert 0 <= row["busy"] <= 1 and 0 <= row["stalled"] <= 1
     assert row["rps"] > 0
 
 

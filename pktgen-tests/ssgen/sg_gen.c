@@ -22,6 +22,7 @@ int sg_gen_init(struct sg_gen *g, const struct sg_opts *o, uint64_t hz)
     memset(g, 0, sizeof(*g));
     g->o = *o;
     sg_clock_set_hz(&g->clk, hz);
+    g->stall_ticks = hz / 1000000 * SG_STALL_US;
     sg_rng_seed(&g->rng, o->seed);
     g->n = o->nconns;
     g->max_req = sg_work_max_req(&o->work);
@@ -300,11 +301,22 @@ void sg_gen_rx(struct sg_gen *g, struct sg_conn *c, const uint8_t *p, uint32_t l
     }
 }
 
-double sg_gen_busy(const struct sg_gen *g)
+static double window(const struct sg_gen *g)
 {
     uint64_t end = g->stopping ? g->t_stop : g->it_t;
-    if (!g->running || end <= g->t_meas) return -1;
-    double win = (double)(end - g->t_meas);
+    return g->running && end > g->t_meas ? (double)(end - g->t_meas) : 0;
+}
+
+double sg_gen_busy(const struct sg_gen *g)
+{
+    double win = window(g) - (double)g->stalled;
+    if (win <= 0) return -1;
     double b = 1.0 - (double)g->idle / win;
     return b < 0 ? 0 : b;
+}
+
+double sg_gen_stalled(const struct sg_gen *g)
+{
+    double win = window(g);
+    return win > 0 ? (double)g->stalled / win : -1;
 }

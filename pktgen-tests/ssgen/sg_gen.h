@@ -28,9 +28,14 @@
  *
  * Busy fraction: the transport's loop calls sg_gen_iter() at the top of
  * each iteration; an iteration in which nothing was received, sent or
- * issued counts as idle. busy = 1 - idle / window, over the measurement
- * window while requests are being issued. Near 1.0 the generator was the
- * bottleneck; well below it, the server (or the schedule) was.
+ * issued counts as idle. An iteration longer than SG_STALL_US (no
+ * iteration's work takes that long, even a timer pass over 10,000
+ * connections) is taken for the process having been descheduled and is
+ * left out of both, counted as stalled. busy = 1 - idle / (window -
+ * stalled), over the measurement window while requests are being issued:
+ * near 1.0 the generator was the bottleneck while it ran; well below it,
+ * the server (or the schedule) was. stalled / window says how much of the
+ * window another process had the generator's core.
  */
 #ifndef SG_GEN_H
 #define SG_GEN_H
@@ -47,6 +52,7 @@
 #define SG_MAX_CONNS    16384
 #define SG_MAX_PIPELINE 1024
 #define SG_MAX_REQUESTS 1000000000ULL
+#define SG_STALL_US     500
 
 struct sg_req {
     uint64_t t0; /* sent (closed loop) or scheduled (open loop), TSC */
@@ -101,7 +107,7 @@ struct sg_gen {
     char first_err[192];
     struct sg_hist hist;
     /* busy accounting */
-    uint64_t it_t, idle;
+    uint64_t it_t, idle, stalled, stall_ticks;
     bool it_worked;
 };
 
@@ -145,8 +151,13 @@ static inline uint32_t sg_conn_unreleased(const struct sg_conn *c)
  * if it did nothing (sg_gen_worked() not called) within the window. */
 static inline void sg_gen_iter(struct sg_gen *g, uint64_t now)
 {
-    if (!g->it_worked && g->running && !g->stopping && g->it_t >= g->t_meas)
-        g->idle += now - g->it_t;
+    if (g->running && !g->stopping && g->it_t >= g->t_meas) {
+        uint64_t d = now - g->it_t;
+        if (d > g->stall_ticks)
+            g->stalled += d;
+        else if (!g->it_worked)
+            g->idle += d;
+    }
     g->it_t = now;
     g->it_worked = false;
 }
@@ -156,7 +167,8 @@ static inline void sg_gen_worked(struct sg_gen *g)
     g->it_worked = true;
 }
 
-/* The measured busy fraction (see above); -1 before the window. */
+/* The measured busy and stalled fractions (see above); -1 before the window. */
 double sg_gen_busy(const struct sg_gen *g);
+double sg_gen_stalled(const struct sg_gen *g);
 
 #endif

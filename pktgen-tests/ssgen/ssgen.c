@@ -363,8 +363,9 @@ static void report(const struct sg_gen *g, const struct sg_counters *k)
                    o->poisson ? "Poisson" : "fixed intervals");
         else
             printf("  closed loop\n");
-        printf("  %.2f requests per second (%.3f s), generator busy %.1f%%\n", rps, secs,
-               busy * 100);
+        printf("  %.2f requests per second (%.3f s), generator busy %.1f%% (descheduled %.1f%% "
+               "of the time)\n",
+               rps, secs, busy * 100, sg_gen_stalled(g) * 100);
         printf("  latency us: avg %.1f min %.1f p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f p99.99 %.1f "
                "max %.1f\n",
                avg, us[0], us[1], us[2], us[4], us[5], us[6], us[7]);
@@ -381,12 +382,12 @@ static void report(const struct sg_gen *g, const struct sg_counters *k)
                "\"max_us\": %.1f, \"errors\": %" PRIu64 ", \"error_replies\": %" PRIu64
                ", \"bad_replies\": %" PRIu64 ", \"ok\": %" PRIu64 ", \"misses\": %" PRIu64
                ", \"sets\": %" PRIu64 ", \"gets\": %" PRIu64 ", \"busy\": %.4f, "
-               "\"hist_overflow\": %" PRIu64,
+               "\"stalled\": %.4f, \"hist_overflow\": %" PRIu64,
                name, transport_name(), o->rate > 0 ? "open" : "closed", o->rate,
                o->poisson ? "true" : "false", o->nconns, o->pipeline, g->done_meas,
                g->issued - g->issued_meas, secs, rps, avg, us[0], us[1], us[2], us[3], us[4], us[5],
                us[6], us[7], errors, g->err_replies, g->bad, g->ok, g->misses, g->sets, g->gets,
-               busy, g->hist.overflow);
+               busy, sg_gen_stalled(g), g->hist.overflow);
         for (unsigned i = 0; i < k->n; i++) printf(", \"%s\": %" PRIu64, k->name[i], k->v[i]);
         printf("}\n");
     }

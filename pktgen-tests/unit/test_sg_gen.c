@@ -15,7 +15,8 @@
  *    server cannot hide its queue (coordinated omission);
  *  - Poisson arrivals at 50% load: the M/D/1 mean wait S*rho/(2(1-rho)),
  *    a tail the fixed schedule does not have;
- *  - warm-up, -n and --duration bounds; the busy fraction.
+ *  - warm-up, -n and --duration bounds; the busy fraction, with time the
+ *    generator was away (descheduled) left out of it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -57,11 +58,13 @@ static void sim_enqueue(struct sim *s, uint32_t c, uint64_t t)
 }
 
 struct result {
-    double rps, p50_us, p99_us, max_us, mean_us, busy;
+    double rps, p50_us, p99_us, max_us, mean_us, busy, stalled;
     uint64_t measured, warm, done;
     bool finished;
     uint64_t min_gap, max_gap;
 };
+
+static uint64_t jump_at, jump_ns; /* the generator "descheduled" once */
 
 static struct result run(struct sg_opts o, uint64_t service_ns, uint64_t limit_ns)
 {
@@ -77,6 +80,10 @@ static struct result run(struct sg_opts o, uint64_t service_ns, uint64_t limit_n
     sg_gen_start(&g, 0);
     uint64_t t = 0;
     for (; t < limit_ns && !g.failed && !sg_gen_finished(&g); t += STEP) {
+        if (jump_at && t >= jump_at) {
+            t += jump_ns;
+            jump_at = 0;
+        }
         sg_gen_iter(&g, t);
         while (s.head < s.tail && s.done_at[s.head] <= t) {
             sg_gen_rx(&g, &g.conns[s.conn[s.head]], (const uint8_t *)"$-1\r\n", 5, t);
@@ -104,6 +111,7 @@ static struct result run(struct sg_opts o, uint64_t service_ns, uint64_t limit_n
     res.max_us = (double)g.hist.max / 1000;
     res.mean_us = g.hist.n ? (double)g.hist.sum / (double)g.hist.n / 1000 : 0;
     res.busy = sg_gen_busy(&g);
+    res.stalled = sg_gen_stalled(&g);
     res.min_gap = s.min_gap;
     res.max_gap = s.max_gap;
     free(s.done_at);
@@ -222,6 +230,16 @@ static void test_bounds(void)
     r = run(o, 5000, 2000000000ULL);
     CHECK(r.finished && r.measured > 1900 && r.measured < 2100);
     CHECK(r.busy > 0.15 && r.busy < 0.3); /* a reply and a request every 5 steps */
+    CHECK(r.stalled == 0);
+    /* the same with the generator away for 5 ms of its 10 (a clock jump at
+     * 5 ms): half the window stalled, the busy fraction of the rest
+     * unchanged */
+    double busy = r.busy;
+    jump_at = 5000000;
+    jump_ns = 5000000;
+    r = run(o, 5000, 2000000000ULL);
+    CHECK(r.finished && r.stalled > 0.45 && r.stalled < 0.55);
+    CHECK(fabs(r.busy - busy) < 0.02);
 }
 
 int main(void)
