@@ -39,6 +39,7 @@ tables between the latency-lab markers in docs/performance.md.
     pktgen-tests/latency_lab.py --servers memif,redis --seconds 3
     pktgen-tests/latency_lab.py --quick            # CI: memif only, < 1 min,
                                                    # output in a temp dir, checked
+    pktgen-tests/latency_lab.py --replot docs/latency-lab.json   # redraw only
 
 --quick runs short versions of every phase over memif only, writes into
 --out (a temporary directory by default, removed unless --keep), and checks
@@ -488,6 +489,10 @@ def plots(results, meta, out):
         ax.axhline(results["ceiling"]["pps"] / 1e6, color="0.4", ls="--",
                    label="testpmd io forwarding over memif, one core (pps)")
     ax.set_xscale("log", base=2)
+    depths = sorted({r["pipeline"] for s in servers for r in s["pipeline"]})
+    if depths:
+        ax.set_xticks(depths)
+        ax.set_xticklabels([str(d) for d in depths])
     ax.set_xlabel("pipeline depth (-P, closed loop)")
     ax.set_ylabel("million GETs per second")
     ax.grid(True, which="both", alpha=0.3)
@@ -515,6 +520,10 @@ def plots(results, meta, out):
 
 # ---- tables ----
 
+def fmt_pct(r, k):
+    return "%.0f%%" % (100 * r[k]) if k in r else "-"
+
+
 def fmt_us(v):
     return "%.1f" % v if v < 1000 else "{:,.0f}".format(v)
 
@@ -537,16 +546,16 @@ def markdown(results, meta):
     for s in results["servers"]:
         m = s["max"]
         out.append("| %s | max | closed loop | {:,.0f} | %s | %s | %s | %s | %s | %s | %.0f%% "
-                   "| %.0f%% |".format(m["rps"])
+                   "| %s |".format(m["rps"])
                    % (s["label"], fmt_us(m["p50_us"]), fmt_us(m["p90_us"]), fmt_us(m["p99_us"]),
                       fmt_us(m["p999_us"]), fmt_us(m["p9999_us"]), fmt_us(m["max_us"]),
-                      100 * m["busy"], 100 * m.get("stalled", 0)))
+                      100 * m["busy"], fmt_pct(m, "stalled")))
         for r in s["load"]:
             out.append("| %s | %.0f%% | {:,.0f} | {:,.0f} | %s | %s | %s | %s | %s | %s | %.0f%% "
-                       "| %.0f%% |".format(r["rate"], r["rps"])
+                       "| %s |".format(r["rate"], r["rps"])
                        % (s["label"], 100 * r["load"], fmt_us(r["p50_us"]), fmt_us(r["p90_us"]),
                           fmt_us(r["p99_us"]), fmt_us(r["p999_us"]), fmt_us(r["p9999_us"]),
-                          fmt_us(r["max_us"]), 100 * r["busy"], 100 * r.get("stalled", 0)))
+                          fmt_us(r["max_us"]), 100 * r["busy"], fmt_pct(r, "stalled")))
     out.append("")
     out.append("Throughput against pipeline depth (closed loop, %d connections):"
                % cfg["connections"])
@@ -725,7 +734,19 @@ def main():
     ap.add_argument("--client-cpu", type=int, default=0)
     ap.add_argument("--final", action="store_true",
                     help="label the figures as taken on a quiet machine (not preliminary)")
+    ap.add_argument("--replot", metavar="JSON",
+                    help="only redraw the plots and tables from a run's latency-lab.json")
     cfg = ap.parse_args()
+    if cfg.replot:
+        with open(cfg.replot) as f:
+            results = json.load(f)
+        out = cfg.out or os.path.dirname(os.path.abspath(cfg.replot))
+        files = plots(results, results["meta"], out)
+        table = markdown(results, results["meta"])
+        if not cfg.no_docs:
+            update_performance_md(os.path.join(REPO, "docs", "performance.md"), table)
+        print("latency_lab: %d plots redrawn in %s" % (len(files), out))
+        return 0
     if cfg.quick:
         cfg.servers = "memif"
         cfg.seconds, cfg.warmup = 0.6, 0.2
