@@ -195,12 +195,20 @@ class MemifServer(object):
         return ['--vdev', self.vdev(), '--ip', self.CLIENT_IP, '--server', self.IP,
                 '--port', self.port]
 
-    def counters(self):
-        """Every data-plane counter and gauge, by name (DPDK telemetry)."""
+    def counters(self, tries=10):
+        """Every data-plane counter and gauge, by name (DPDK telemetry). The
+        telemetry socket takes one client at a time and may refuse one on a
+        busy machine: a few tries."""
         import dptopo
-        d = dict(dptopo.telemetry(self.pid, '/slipstream/dataplane'))
-        d.update(dptopo.telemetry(self.pid, '/slipstream/tcp'))
-        return d
+        for i in range(tries):
+            try:
+                d = dict(dptopo.telemetry(self.pid, '/slipstream/dataplane'))
+                d.update(dptopo.telemetry(self.pid, '/slipstream/tcp'))
+                return d
+            except OSError:
+                if i == tries - 1 or not self.alive():
+                    raise
+                time.sleep(0.2)
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None

@@ -384,8 +384,21 @@ def testpmd_ceiling(cfg, seconds, burst, bursts):
                 up = True
                 break
         if up:
-            peer.stdin.write(b"start tx_first %d\n" % bursts)
-            peer.stdin.flush()
+            # the first bursts can be lost while the forwarder's side of the
+            # link is still coming up: start again until frames circulate
+            for _ in range(4):
+                peer.stdin.write(b"start tx_first %d\n" % bursts)
+                peer.stdin.flush()
+                seen = len(re.findall(r"Rx-pps:\s+(\d+)", text(0)))
+                until = time.monotonic() + 3
+                while time.monotonic() < until and len(
+                        re.findall(r"Rx-pps:\s+(\d+)", text(0))) < seen + 2:
+                    time.sleep(0.2)
+                if any(int(v) > 0 for v in re.findall(r"Rx-pps:\s+(\d+)", text(0))[seen:]):
+                    break
+                peer.stdin.write(b"stop\n")
+                peer.stdin.flush()
+                time.sleep(0.5)
             time.sleep(seconds + 2)
             peer.stdin.write(b"stop\nquit\n")
             peer.stdin.flush()
