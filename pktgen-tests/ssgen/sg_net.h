@@ -9,8 +9,8 @@
  *    each run), SYN with MSS 1460 and no other option (so the peer's window
  *    is unscaled and it sends no SACK or timestamps); SYNs paced at
  *    SG_SYN_PER_MS a millisecond, each retried every 200 ms until the
- *    connect deadline (20 s: under injected loss a lost SYN-ACK may come
- *    again only from the server's own SYN-ACK timer, 1 s, 2 s, 4 s...);
+ *    connect deadline (20 s, generous: 10,000 connections through SYN
+ *    cookies on a busy machine, under injected loss);
  *  - ACK processing, the peer's window, retransmission of the unacknowledged
  *    request bytes after an RTO without progress (200 ms, doubling to
  *    3.2 s), 1-byte zero-window probes;
