@@ -644,11 +644,14 @@ static void range_score(struct zsink *k, const struct sobj *o, const struct zran
                         bool rev, long long offset, long long limit)
 {
     sink_begin(k, -1);
-    if (offset > 0 && offset >= (long long)zset_obj_len(o)) return;
+    /* a negative offset skips everything (Redis counts it down to zero
+     * through the whole set); a negative limit means no limit */
+    if (offset < 0 || (offset > 0 && offset >= (long long)zset_obj_len(o))) return;
     struct zcur z;
     zc_in_score(&z, o, r, rev);
-    while (zc_valid(&z) && offset--) zc_next(&z, rev);
-    while (zc_valid(&z) && limit--) {
+    while (zc_valid(&z) && offset-- > 0) zc_next(&z, rev);
+    while (zc_valid(&z) && limit != 0) {
+        if (limit > 0) limit--;
         const char *m;
         size_t ml;
         double s;
@@ -663,11 +666,14 @@ static void range_lex(struct zsink *k, const struct sobj *o, const struct zrange
                       long long offset, long long limit)
 {
     sink_begin(k, -1);
-    if (offset > 0 && offset >= (long long)zset_obj_len(o)) return;
+    /* a negative offset skips everything (Redis counts it down to zero
+     * through the whole set); a negative limit means no limit */
+    if (offset < 0 || (offset > 0 && offset >= (long long)zset_obj_len(o))) return;
     struct zcur z;
     zc_in_lex(&z, o, r, rev);
-    while (zc_valid(&z) && offset--) zc_next(&z, rev);
-    while (zc_valid(&z) && limit--) {
+    while (zc_valid(&z) && offset-- > 0) zc_next(&z, rev);
+    while (zc_valid(&z) && limit != 0) {
+        if (limit > 0) limit--;
         const char *m;
         size_t ml;
         double s;
