@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aof.h"
 #include "blocking.h"
 #include "block.h"
 #include "server.h"
@@ -16,7 +17,7 @@ void cmd_client_unblock(struct cmdctx *c);
 static uint32_t mail_block_served, mail_block_unblock;
 
 /* Called by a server with shard locks held, on any thread. */
-static void deliver(struct blk_client *bc, char *bytes, size_t len)
+static void deliver(struct blk_client *bc, char *bytes, size_t len, uint64_t seq)
 {
     struct mail *m = calloc(1, sizeof(*m));
     if (!m) {
@@ -30,6 +31,7 @@ static void deliver(struct blk_client *bc, char *bytes, size_t len)
     m->ptr = bc;
     m->buf = bytes;
     m->len = len;
+    m->seq = seq;
     worker_post(bc->worker, m);
 }
 
@@ -111,6 +113,8 @@ void block_on_mail(struct worker *w, struct mail *m)
     }
     s->out.off = (s->flags & SF_REPLY_OFF) ? 1 : 0;
     if (m->kind == mail_block_served) {
+        /* the pop is a write: its reply waits for the AOF like any other */
+        if (m->seq > s->hold_seq && aof_hold_replies()) s->hold_seq = m->seq;
         reply_raw(&s->out, m->buf, m->len);
         if (m->len && m->buf[0] == '-') worker_count_error(w, "WRONGTYPE");
     } else if (m->arg == BLOCK_UNBLOCK_ERROR) {

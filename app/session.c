@@ -269,10 +269,10 @@ static void held_unlink(struct session *s)
 
 void session_release_held(struct worker *w)
 {
-    uint64_t synced = atomic_load(&aof_synced_seq);
+    uint64_t covered = atomic_load(&aof_reply_seq);
     for (struct session *s = w->held, *next; s; s = next) {
         next = s->hnext;
-        if (s->hold_seq > synced && !session_closing(s)) continue;
+        if (s->hold_seq > covered && !session_closing(s)) continue;
         held_unlink(s);
         s->hold_seq = 0;
         session_flush(s);
@@ -284,9 +284,10 @@ bool session_flush(struct session *s)
     struct worker *w = s->w;
     if (session_closing(s)) return false;
     if (s->hold_seq) {
-        /* a write's reply is released once the AOF fsynced it (group
-         * commit: one fsync covers every unit before it) */
-        if (s->hold_seq > atomic_load(&aof_synced_seq)) {
+        /* a write's reply is released once the AOF has it: written to the
+         * file, and with appendfsync always fsynced (group commit: one
+         * fsync covers every unit before it) */
+        if (s->hold_seq > atomic_load(&aof_reply_seq)) {
             if (!s->held) {
                 s->held = true;
                 s->hprev = NULL;

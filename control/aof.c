@@ -24,7 +24,7 @@
 #include "tunables.h"
 #include "wlog.h"
 
-_Atomic uint64_t aof_synced_seq;
+_Atomic uint64_t aof_reply_seq;
 
 static struct aof_settings set;
 
@@ -45,7 +45,8 @@ static struct {
     int selected_db;
     long long last_ts;
     uint64_t written_seq; /* last unit in the buffer */
-    uint64_t pending_seq; /* written but not fsynced */
+    uint64_t pending_seq; /* last unit written to the file */
+    uint64_t fsynced_seq; /* last unit fsynced (or handed to the fsync thread) */
     int64_t last_fsync_us;
     uint64_t incr_size;    /* bytes in the incremental files */
     uint64_t base_size;    /* bytes of the base */
@@ -61,6 +62,18 @@ static struct {
     char write_err[128];
     struct keyspace *ks;
 } A = {.fd = -1, .selected_db = -1, .efd = -1};
+
+/* everysec's fsync thread (see fsync_thread) */
+static struct {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int job;   /* descriptor to fsync and close; -1: none */
+    bool busy; /* a job is queued or running */
+    bool stop, started;
+    atomic_bool ok; /* the last background fsync succeeded */
+    atomic_uint_fast64_t delayed;
+} F = {.job = -1, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .ok = true};
 
 void aof_configure(const struct aof_settings *s)
 {
@@ -78,7 +91,7 @@ static int policy(void)
 
 bool aof_hold_replies(void)
 {
-    return atomic_load_explicit(&A.on, memory_order_relaxed) && policy() == AOF_FSYNC_ALWAYS;
+    return atomic_load_explicit(&A.on, memory_order_relaxed);
 }
 
 const char *aof_write_error(void)
@@ -89,7 +102,8 @@ const char *aof_write_error(void)
 bool aof_writes_denied(void)
 {
     return atomic_load_explicit(&A.on, memory_order_relaxed) &&
-           !atomic_load_explicit(&A.last_write_ok, memory_order_relaxed);
+           (!atomic_load_explicit(&A.last_write_ok, memory_order_relaxed) ||
+            !atomic_load_explicit(&F.ok, memory_order_relaxed));
 }
 
 /* ---- names and paths ---------------------------------------------------- */
@@ -171,8 +185,31 @@ static int load_one(struct keyspace *ks, const char *name, bool last, char *err,
         return 0;
     }
     struct aof_load_stats st = {0};
-    bool truncated_ok = last && set.load_truncated && *set.load_truncated;
-    return aof_replay_file(path, truncated_ok, set.load_thread, &st, err, errlen);
+    bool load_truncated = set.load_truncated && *set.load_truncated;
+    int rc = aof_replay_file(path, last && load_truncated, set.load_thread, &st, err, errlen);
+    if (rc == AOF_REPLAY_TRUNCATED && !last && load_truncated)
+        snprintf(err, errlen, "Fatal error: the truncated file %s is not the last file", name);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Every file the manifest names must be there before any is loaded, as in
+ * Redis (it sums their sizes first): a missing one is fatal. */
+static int check_files(char *err, size_t errlen)
+{
+    int n = (A.m.has_base ? 1 : 0) + A.m.nincr;
+    for (int i = 0; i < n; i++) {
+        const char *name =
+            A.m.has_base ? (i == 0 ? A.m.base.name : A.m.incr[i - 1].name) : A.m.incr[i].name;
+        char path[2048];
+        struct stat st;
+        file_path(path, sizeof(path), name);
+        if (stat(path, &st) != 0) {
+            snprintf(err, errlen, "Unable to obtain the AOF file %s length. stat: %s", name,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int aof_load_startup(struct keyspace *ks, bool enabled, char *err, size_t errlen)
@@ -185,6 +222,7 @@ int aof_load_startup(struct keyspace *ks, bool enabled, char *err, size_t errlen
     int rc = aofm_load(&A.m, mpath, err, errlen);
     if (rc < 0) return -1;
     if (rc == 0) return 0; /* no AOF yet: aof_start creates one */
+    if (check_files(err, errlen) < 0) return -1;
     int64_t t0 = store_ustime();
     int total = (A.m.has_base ? 1 : 0) + A.m.nincr;
     int done = 0;
@@ -195,13 +233,6 @@ int aof_load_startup(struct keyspace *ks, bool enabled, char *err, size_t errlen
     }
     for (int i = 0; i < A.m.nincr; i++) {
         done++;
-        char path[2048];
-        file_path(path, sizeof(path), A.m.incr[i].name);
-        if (access(path, F_OK) != 0) {
-            snprintf(err, errlen, "The AOF file %s doesn't exist (named in the manifest)",
-                     A.m.incr[i].name);
-            return -1;
-        }
         if (load_one(ks, A.m.incr[i].name, done == total, err, errlen) < 0) return -1;
         A.incr_size += file_size(A.m.incr[i].name);
     }
@@ -245,17 +276,117 @@ static int open_incr(const struct aof_file *f, char *err, size_t errlen)
     return 0;
 }
 
-/* Write the buffer out; fsync as the policy says. A failed write keeps the
- * buffer (retried next turn) and makes the server refuse writes. */
+/* ---- everysec's fsync, on a thread of its own ------------------------- */
+
+/* Redis fsyncs everysec's file in a background thread so that a slow disk
+ * holds up neither the event loop nor the writes; so do we: the AOF thread
+ * hands over a duplicate of the file's descriptor (the file may be
+ * switched meanwhile) and goes on writing. One fsync at a time: one still
+ * running when the next is due is a delayed fsync (INFO aof_delayed_fsync). */
+
+static void *fsync_thread(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&F.mu);
+    for (;;) {
+        while (F.job < 0 && !F.stop) pthread_cond_wait(&F.cv, &F.mu);
+        if (F.job < 0) break; /* stopping, nothing queued */
+        int fd = F.job;
+        F.job = -1;
+        pthread_mutex_unlock(&F.mu);
+        int rc = fdatasync(fd);
+        int en = errno;
+        close(fd);
+        if (rc != 0) {
+            if (atomic_exchange(&F.ok, false))
+                ctl_log_any(LOG_WARNING, "Fsync error on the AOF file: %s", strerror(en));
+        } else if (!atomic_load(&F.ok)) {
+            ctl_log_any(LOG_WARNING, "AOF fsync error looks solved, Redis can write again.");
+            atomic_store(&F.ok, true);
+        }
+        pthread_mutex_lock(&F.mu);
+        F.busy = false;
+    }
+    pthread_mutex_unlock(&F.mu);
+    return NULL;
+}
+
+/* Queue an fsync of the incremental file; false when the last one still
+ * runs (or the descriptor cannot be duplicated). */
+static bool fsync_in_background(void)
+{
+    pthread_mutex_lock(&F.mu);
+    bool queued = false;
+    if (F.started && !F.busy) {
+        int fd = fcntl(A.fd, F_DUPFD_CLOEXEC, 0);
+        if (fd >= 0) {
+            F.job = fd;
+            F.busy = queued = true;
+            pthread_cond_signal(&F.cv);
+        }
+    }
+    pthread_mutex_unlock(&F.mu);
+    return queued;
+}
+
+static int fsync_pending(void)
+{
+    pthread_mutex_lock(&F.mu);
+    int n = F.busy ? 1 : 0;
+    pthread_mutex_unlock(&F.mu);
+    return n;
+}
+
+static void fsync_thread_start(void)
+{
+    pthread_mutex_lock(&F.mu);
+    F.stop = false;
+    F.started = pthread_create(&F.th, NULL, fsync_thread, NULL) == 0;
+    pthread_mutex_unlock(&F.mu);
+}
+
+/* After the AOF thread: the queued fsync still runs. */
+static void fsync_thread_stop(void)
+{
+    pthread_mutex_lock(&F.mu);
+    bool started = F.started;
+    F.stop = true;
+    F.started = false;
+    pthread_cond_signal(&F.cv);
+    pthread_mutex_unlock(&F.mu);
+    if (started) pthread_join(F.th, NULL);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void release_replies(uint64_t seq)
+{
+    if (seq <= atomic_load(&aof_reply_seq)) return;
+    atomic_store(&aof_reply_seq, seq);
+    if (set.wake_workers) set.wake_workers();
+}
+
+/* Write the buffer out, release the replies it covers, fsync as the policy
+ * says (force_sync: now, on this thread, whatever the policy).
+ *
+ * Replies go once their units are in the file, or under `always` once
+ * fsynced too, except while no-appendfsync-on-rewrite skips the fsync
+ * (then as written, as Redis). A failed write keeps the buffer (retried
+ * every turn) and makes the server refuse writes; the replies of what
+ * waits in the buffer then go anyway, as Redis replies to a command that
+ * is in its AOF buffer, except under `always`, where they wait for the disk
+ * to take them. */
 static void flush_and_sync(bool force_sync)
 {
     if (A.fd < 0) return; /* enabled at run time: no file before the rewrite's cut */
+    int p = policy();
     if (A.out.len) {
         A.out.err = 0;
         if (rdb_out_flush(&A.out) != 0) {
             if (atomic_exchange(&A.last_write_ok, false))
                 ctl_log_any(LOG_WARNING, "Error writing to the AOF file: %s", strerror(-A.out.err));
             snprintf(A.write_err, sizeof(A.write_err), "%s", strerror(-A.out.err));
+            if (p != AOF_FSYNC_ALWAYS) release_replies(A.written_seq);
             return;
         }
         if (!atomic_load(&A.last_write_ok)) {
@@ -264,26 +395,32 @@ static void flush_and_sync(bool force_sync)
         }
         A.pending_seq = A.written_seq;
     }
-    int p = policy();
     bool rewriting = atomic_load(&A.rw) == RW_RUNNING;
     bool skip = rewriting && set.no_fsync_on_rewrite && *set.no_fsync_on_rewrite;
     int64_t now = store_ustime();
-    bool due = force_sync || (p == AOF_FSYNC_ALWAYS && !skip) ||
-               (p == AOF_FSYNC_EVERYSEC && !skip && now - A.last_fsync_us >= 1000000);
-    if (due && A.pending_seq > atomic_load(&aof_synced_seq)) {
+    bool unsynced = A.pending_seq > A.fsynced_seq;
+    if (unsynced && (force_sync || (p == AOF_FSYNC_ALWAYS && !skip))) {
         if (fdatasync(A.fd) != 0) {
             snprintf(A.write_err, sizeof(A.write_err), "%s", strerror(errno));
             ctl_log_any(LOG_WARNING, "Fsync error on the AOF file: %s", A.write_err);
             atomic_store(&A.last_write_ok, false);
+            if (p != AOF_FSYNC_ALWAYS) release_replies(A.pending_seq);
             return;
         }
+        A.fsynced_seq = A.pending_seq;
         A.last_fsync_us = now;
+    } else if (unsynced && p == AOF_FSYNC_EVERYSEC && !skip && now - A.last_fsync_us >= 1000000) {
+        if (fsync_in_background()) {
+            A.fsynced_seq = A.pending_seq; /* as far as the queued fsync goes */
+            A.last_fsync_us = now;
+        } else {
+            atomic_fetch_add(&F.delayed, 1);
+            A.last_fsync_us = now; /* try again in a second */
+        }
     }
-    /* `always` releases replies only once fsynced; the others as written */
-    if ((p != AOF_FSYNC_ALWAYS || due) && A.pending_seq > atomic_load(&aof_synced_seq)) {
-        atomic_store(&aof_synced_seq, A.pending_seq);
-        if (p == AOF_FSYNC_ALWAYS && set.wake_workers) set.wake_workers();
-    }
+    release_replies(A.pending_seq <= A.fsynced_seq || p != AOF_FSYNC_ALWAYS || skip
+                        ? A.pending_seq
+                        : A.fsynced_seq);
 }
 
 /* A rewrite's cut was passed: units after it go to a new incremental file
@@ -298,7 +435,7 @@ static void switch_incr(uint64_t cut)
     A.fd = -1;
     /* nothing at or before the cut is left to write (the log may have
      * started at it) */
-    if (A.written_seq < cut) A.written_seq = A.pending_seq = cut;
+    if (A.written_seq < cut) A.written_seq = A.pending_seq = A.fsynced_seq = cut;
     struct aof_file f = new_file(A.m.incr_seq + 1, AOF_INCR, false);
     if (open_incr(&f, err, sizeof(err)) == 0) {
         aofm_add_incr(&A.m, &f);
@@ -370,8 +507,8 @@ static void *aof_thread(void *arg)
             continue;
         }
         flush_and_sync(false); /* everysec's due fsync on a quiet server */
-        /* nothing pending: sleep until a worker kicks (fsync always) or a
-         * millisecond passes (the other policies need no hurry) */
+        /* nothing pending: sleep until a worker kicks (a unit came: its
+         * writer's reply waits for it) or the time for everysec's fsync */
         atomic_store(&A.sleeping, 1);
         if (wlog_next(&u)) { /* a unit came before we slept */
             atomic_store(&A.sleeping, 0);
@@ -381,7 +518,7 @@ static void *aof_thread(void *arg)
             continue;
         }
         struct pollfd p = {.fd = A.efd, .events = POLLIN};
-        poll(&p, 1, policy() == AOF_FSYNC_ALWAYS ? 10 : 1);
+        poll(&p, 1, 10);
         atomic_store(&A.sleeping, 0);
         uint64_t v;
         if (p.revents & POLLIN && read(A.efd, &v, sizeof(v)) < 0) { /* spurious */
@@ -391,11 +528,12 @@ static void *aof_thread(void *arg)
     return NULL;
 }
 
-/* The log calls this after every unit it numbers (store/wlog.h) while
- * replies wait for fsync: wake the AOF thread so the fsync comes soon. */
+/* The log calls this after every unit it numbers (store/wlog.h): the
+ * writer's reply waits for the unit to be in the file, so wake the AOF
+ * thread if it sleeps. */
 static void on_commit(void)
 {
-    if (policy() == AOF_FSYNC_ALWAYS) kick();
+    kick();
 }
 
 /* ---- start, stop -------------------------------------------------------- */
@@ -404,8 +542,8 @@ static void enable_log(void *arg, uint64_t seq)
 {
     (void)arg;
     wlog_set_enabled_locked(true, seq);
-    atomic_store(&aof_synced_seq, seq);
-    A.written_seq = A.pending_seq = seq;
+    atomic_store(&aof_reply_seq, seq);
+    A.written_seq = A.pending_seq = A.fsynced_seq = seq;
 }
 
 static int create_base_locked(struct keyspace *ks, char *err, size_t errlen)
@@ -439,6 +577,7 @@ static int start_thread(char *err, size_t errlen)
         snprintf(err, errlen, "Can't start the AOF thread");
         return -1;
     }
+    fsync_thread_start();
     wlog_commit_hook = on_commit;
     atomic_store(&A.on, true);
     return 0;
@@ -478,6 +617,7 @@ static void stop_thread(void)
     if (write(A.efd, &one, sizeof(one)) < 0) {
     }
     pthread_join(A.th, NULL);
+    fsync_thread_stop();
     atomic_store(&A.on, false);
     wlog_commit_hook = NULL;
 }
@@ -508,7 +648,7 @@ static void rw_at_cut(void *arg, uint64_t seq)
     (void)arg;
     if (atomic_exchange(&A.enable_pending, false)) {
         wlog_set_enabled_locked(true, seq);
-        atomic_store(&aof_synced_seq, seq);
+        atomic_store(&aof_reply_seq, seq);
     }
     atomic_store(&A.rw_cut, seq);
 }
@@ -672,7 +812,7 @@ int aof_set_enabled(struct keyspace *ks, bool on, char *err, size_t errlen)
     snprintf(mpath, sizeof(mpath), "%s/%s.manifest", dir, fname);
     if (aofm_load(&A.m, mpath, err, errlen) < 0) aofm_init(&A.m);
     A.fd = -1; /* the first file opens at the rewrite's cut */
-    A.written_seq = A.pending_seq = 0;
+    A.written_seq = A.pending_seq = A.fsynced_seq = 0;
     pthread_mutex_unlock(&A.lock);
     if (start_thread(err, errlen) != 0) return -1;
     atomic_store(&A.enable_pending, true);
@@ -727,7 +867,7 @@ size_t aof_info(char *buf, size_t cap)
                      atomic_load(&A.last_rw_ok) ? "ok" : "err",
                      (unsigned long long)atomic_load(&A.rewrites),
                      (unsigned long long)atomic_load(&A.rw_failures),
-                     atomic_load(&A.last_write_ok) ? "ok" : "err");
+                     atomic_load(&A.last_write_ok) && atomic_load(&F.ok) ? "ok" : "err");
     if (n < 0 || (size_t)n >= cap) return n < 0 ? 0 : cap - 1;
     if (on) {
         int k = snprintf(buf + n, cap - (size_t)n,
@@ -735,10 +875,11 @@ size_t aof_info(char *buf, size_t cap)
                          "aof_base_size:%llu\r\n"
                          "aof_pending_rewrite:0\r\n"
                          "aof_buffer_length:%zu\r\n"
-                         "aof_pending_bio_fsync:0\r\n"
-                         "aof_delayed_fsync:0\r\n",
+                         "aof_pending_bio_fsync:%d\r\n"
+                         "aof_delayed_fsync:%llu\r\n",
                          (unsigned long long)(A.base_size + A.incr_size),
-                         (unsigned long long)A.base_size, A.out.len);
+                         (unsigned long long)A.base_size, A.out.len, fsync_pending(),
+                         (unsigned long long)atomic_load(&F.delayed));
         if (k > 0) n += k;
     }
     return (size_t)n < cap ? (size_t)n : cap - 1;

@@ -13,10 +13,13 @@
  * (SELECT when the db changes, MULTI/EXEC around a unit of several
  * effects, #TS annotations with aof-timestamp-enabled) to the last
  * incremental file, and fsyncs per appendfsync: `always` after every batch
- * (group commit: one fsync covers every unit appended before it; a worker
- * releases a write's reply only once aof_synced_seq covers the write's
- * unit), `everysec` once a second, `no` never. No worker ever writes or
- * fsyncs.
+ * (group commit: one fsync covers every unit appended before it),
+ * `everysec` once a second on a thread of its own (a slow disk does not
+ * hold up the writes), `no` never. A worker releases a write's reply only
+ * once aof_reply_seq covers the write's unit: as Redis, a reply never
+ * leaves before its write is in the file (so killing the process loses no
+ * acknowledged write under any policy), and under `always` not before it
+ * is fsynced. No worker ever writes or fsyncs.
  *
  * Rewriting (BGREWRITEAOF, auto-aof-rewrite-*, CONFIG SET appendonly yes):
  * a base is written from the keyspace as of a cut S of the log, units after
@@ -67,10 +70,11 @@ struct aof_settings {
 };
 void aof_configure(const struct aof_settings *s);
 
-/* The last unit number written and fsynced as appendfsync requires (for
- * `always`: fsynced). A worker holds a write's reply until this covers it. */
-extern _Atomic uint64_t aof_synced_seq;
-/* True while replies must wait for aof_synced_seq (AOF on, fsync always). */
+/* The last unit whose replies may go: written to the incremental file,
+ * and fsynced under `always`. A worker holds a write's reply until this
+ * covers it. */
+extern _Atomic uint64_t aof_reply_seq;
+/* True while replies must wait for aof_reply_seq (the AOF is on). */
 bool aof_hold_replies(void);
 
 /* Start-up, before any worker: load the AOF if appendonly is on. Returns 1

@@ -232,7 +232,7 @@ truncated:
                  "2) Alternatively you can set the 'aof-load-truncated' configuration option to "
                  "yes and restart the server.",
                  path);
-        rc = -1;
+        rc = AOF_REPLAY_TRUNCATED;
         goto out;
     }
     ctl_log(LOG_WARNING, "!!! Warning: short read while loading the AOF file %s!!!", path);

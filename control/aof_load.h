@@ -11,9 +11,12 @@ struct aof_load_stats {
     bool truncated; /* a truncated tail was cut off (aof-load-truncated) */
 };
 
+enum { AOF_REPLAY_TRUNCATED = -2 };
+
 /* Replay path into the keyspace (no worker running). thread: the
- * executor's counters for the commands. 0, or -1 with err naming the file
- * and the offset. */
+ * executor's counters for the commands. 0; AOF_REPLAY_TRUNCATED when the
+ * file ends inside a command and truncated_ok is false; -1 for anything
+ * else, with err naming the file and the offset. */
 int aof_replay_file(const char *path, bool truncated_ok, void *thread, struct aof_load_stats *st,
                     char *err, size_t errlen);
 

@@ -350,12 +350,12 @@ static void serve_key(struct keyspace *ks, struct shard *s, struct blk_key *bk,
             zset_blk_serve(&c, bc, &key);
         else
             list_blk_serve(&c, bc, &key);
-        cmd_unit_end(&c);
+        uint64_t seq = cmd_unit_end(&c);
         if (st) st->dirty += c.dirty;
         size_t len;
         char *bytes = reply_flatten(&rep, &len);
         reply_release(&rep);
-        deliver_fn(bc, bytes, len);
+        deliver_fn(bc, bytes, len, seq);
     }
 }
 

@@ -81,8 +81,10 @@ struct blk_client {
 };
 
 /* Deliver a served reply: called with shard locks held, from any thread;
- * takes ownership of `bytes` (malloc'd). Registered once by the app. */
-typedef void (*blk_deliver_fn)(struct blk_client *bc, char *bytes, size_t len);
+ * takes ownership of `bytes` (malloc'd). seq: the write-log unit of the
+ * pop (0 when the log is off): the reply waits for it as a write's own
+ * reply would. Registered once by the app. */
+typedef void (*blk_deliver_fn)(struct blk_client *bc, char *bytes, size_t len, uint64_t seq);
 void blk_set_deliver(blk_deliver_fn fn);
 
 /* Ready keys not yet served (see above); workers sweep while non-zero. */

@@ -38,7 +38,8 @@ struct mail {
     struct mail *next; /* overflow list */
     uint32_t kind;     /* from mail_kind_register() */
     uint32_t arg;
-    uint64_t id; /* a client id, when the kind names one */
+    uint64_t id;  /* a client id, when the kind names one */
+    uint64_t seq; /* the write-log unit a reply carried here depends on (0: none) */
     void *ptr;
     char *buf; /* malloc'd payload, freed with the mail unless taken */
     size_t len;
