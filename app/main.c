@@ -27,18 +27,12 @@
 #include "info.h"
 #include "aof.h"
 #include "persist.h"
-#include "tunables.h"
-#include "rdb.h"
 #include "server.h"
-#include "block.h"
-#include "exec_app.h"
 #include "worker.h"
 #ifdef SS_HAVE_DPDK_TRANSPORT
 #include "dpdk_transport.h"
 #include "eal_exit.h"
 #endif
-
-struct server srv;
 
 static void on_signal(int sig)
 {
@@ -131,19 +125,6 @@ static int build_eal_args(char **av, int max, unsigned workers, char *store, siz
 #undef ADDF
 }
 
-/* What RDB records of keys' access history: idle times under LRU policies,
- * counters under LFU ones (Redis's MAXMEMORY_FLAG_LRU / _LFU). */
-static int rdb_usage_mode(void)
-{
-    switch (cfg.maxmemory_policy) {
-    case 0:                       /* volatile-lru */
-    case 4: return RDB_USAGE_LRU; /* allkeys-lru */
-    case 1:                       /* volatile-lfu */
-    case 5: return RDB_USAGE_LFU; /* allkeys-lfu */
-    default: return RDB_USAGE_NONE;
-    }
-}
-
 /* The control thread's tick: INFO's samples, then persistence (a pending
  * BGSAVE, save points). */
 static void control_tick(void)
@@ -151,13 +132,6 @@ static void control_tick(void)
     info_cron();
     persist_cron(&srv.ks);
     aof_cron(&srv.ks);
-}
-
-/* The AOF released replies (appendfsync always): wake every worker. */
-static void wake_all_workers(void)
-{
-    for (unsigned i = 0; i < srv.nworkers; i++)
-        if (srv.tp && srv.tp->ops->wake) srv.tp->ops->wake(srv.tp, i);
 }
 
 /* After a signal asked to stop: the final save when save points are set
@@ -233,19 +207,7 @@ int main(int argc, char **argv)
     ctl_mark_control_thread();
     ctl_log_open();
     config_report_inert(log_inert);
-    static const struct persist_settings ps = {
-        .dir = cfg.dir,
-        .dbfilename = cfg.dbfilename,
-        .save_points = config_save_points,
-        .lock = &cfg_lock,
-        .rdbchecksum = &cfg.rdbchecksum,
-        .stop_writes_on_bgsave_error = &cfg.stop_writes_on_bgsave_error,
-        .redis_ver = SS_REDIS_VERSION,
-        .dirty = info_dirty_total,
-        .used_memory = info_used_memory,
-        .usage = rdb_usage_mode,
-    };
-    persist_configure(&ps);
+    server_persist_configure();
 
     unsigned workers = resolve_workers();
     cfg.tc.workers = workers;
@@ -256,35 +218,11 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    srv.mem_external = info_allocated_bytes();
-    srv.start_us = store_ustime();
-    persist_set_start_time(srv.start_us / 1000000); /* Redis: the dataset counts as saved */
     make_runid(srv.runid);
-    atomic_store(&srv.next_client_id, 3); /* Redis numbers its first client 3 */
-    pthread_mutex_init(&srv.clients_lock, NULL);
-    block_init();
-    exec_init();
-    srand((unsigned)srv.start_us);
-    dict_hash_seed((uint64_t)srv.start_us * 0x9e3779b97f4a7c15ULL);
-
     unsigned nshards = resolve_shards(workers);
-    if (ks_init(&srv.ks, nshards, (unsigned)cfg.databases) < 0) {
+    if (server_init(workers, nshards) < 0) {
         ctl_log(LOG_WARNING, "cannot allocate the keyspace");
         return 1;
-    }
-    srv.nworkers = workers;
-    srv.workers = aligned_alloc(64, sizeof(struct worker) * workers);
-    memset(srv.workers, 0, sizeof(struct worker) * workers);
-    unsigned per = nshards / workers, extra = nshards % workers, next = 0;
-    for (unsigned i = 0; i < workers; i++) {
-        struct worker *w = &srv.workers[i];
-        w->id = i;
-        w->cmdstats = calloc((size_t)srv.ncmds, sizeof(*w->cmdstats));
-        unsigned cnt = per + (i < extra ? 1 : 0);
-        w->shard_first = next;
-        w->shard_last = cnt ? next + cnt - 1 : next;
-        if (!cnt) w->shard_last = w->shard_first = nshards - 1;
-        next += cnt;
     }
 
     /* The data, before anyone can connect: the AOF when appendonly is on
@@ -294,26 +232,7 @@ int main(int argc, char **argv)
      * commands run through the executor on worker 0's counters. */
     obj_clock = (uint32_t)time(NULL);
     srv.workers[0].us_per_tsc = 1e6 / (double)rte_get_tsc_hz();
-    static struct aof_settings as;
-    as = (struct aof_settings){
-        .dir = cfg.dir,
-        .dirname = cfg.appenddirname,
-        .filename = cfg.appendfilename,
-        .lock = &cfg_lock,
-        .fsync = &cfg.appendfsync,
-        .rdb_preamble = &cfg.aof_use_rdb_preamble,
-        .timestamps = &cfg.aof_timestamp_enabled,
-        .load_truncated = &cfg.aof_load_truncated,
-        .no_fsync_on_rewrite = &cfg.no_appendfsync_on_rewrite,
-        .rewrite_perc = &cfg.auto_aof_rewrite_percentage,
-        .rewrite_min_size = &cfg.auto_aof_rewrite_min_size,
-        .rdbcompression = &store_tun.rdb_compression,
-        .rdbchecksum = &cfg.rdbchecksum,
-        .redis_ver = SS_REDIS_VERSION,
-        .load_thread = &srv.workers[0],
-        .wake_workers = wake_all_workers,
-    };
-    aof_configure(&as);
+    server_aof_configure();
     int from_aof = aof_load_startup(&srv.ks, cfg.appendonly != 0, err, sizeof(err));
     if (from_aof < 0 ||
         (from_aof == 0 && !cfg.appendonly && persist_load_startup(&srv.ks, err, sizeof(err)) < 0)) {

@@ -63,6 +63,15 @@ struct server {
 
 extern struct server srv;
 
+/* Point persistence (control/persist.h) at the configuration (server.c),
+ * after config_load(); and the AOF (control/aof.h), after server_init(). */
+void server_persist_configure(void);
+void server_aof_configure(void);
+/* After config_load() and rte_eal_init(): the keyspace, the command table,
+ * the client registry and the worker array (server.c). 0, or -1 when out
+ * of memory. */
+int server_init(unsigned workers, unsigned nshards);
+
 /* Total of a per-worker counter; see worker.h. */
 uint64_t server_sum_stat(size_t offset);
 

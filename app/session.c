@@ -421,6 +421,11 @@ void session_process(struct session *s)
     struct worker *w = s->w;
     if (session_closing(s)) return;
     process_buf(s, s->qbuf, s->qlen);
+    /* held by CLIENT PAUSE again (a pipelined CLIENT PAUSE, run after an
+     * unpause or an unblock): stop the transport's reading too, or a kernel
+     * socket with bytes queued reports EPOLLIN every loop iteration to a
+     * session that will not read them (and a dead one is never dropped) */
+    if ((s->flags & SF_PAUSED) && !session_closing(s)) s->conn->ops->pause_read(s->conn, true);
     /* drop consumed bytes */
     if (s->parser.pos) {
         size_t rest = s->qlen - s->parser.pos;

@@ -68,7 +68,7 @@ void worker_post(unsigned wid, struct mail *m)
 }
 
 /* CLIENT KILL from another worker: the killer flags sessions and wakes us. */
-static void worker_kills(struct worker *w)
+void worker_kills(struct worker *w)
 {
     struct session *s = w->sessions;
     for (; s; s = s->wnext)
@@ -76,7 +76,7 @@ static void worker_kills(struct worker *w)
 }
 
 /* Paused clients resume as soon as the pause ends or is lifted. */
-static void worker_unpause(struct worker *w)
+void worker_unpause(struct worker *w)
 {
     if (atomic_load(&srv.pause_kind) != PAUSE_NONE &&
         store_mstime() < atomic_load(&srv.pause_end_ms))
@@ -91,7 +91,7 @@ static void worker_unpause(struct worker *w)
 }
 
 /* Ten times a second: idle timeouts and CONFIG RESETSTAT. */
-static void worker_cron(struct worker *w, int64_t now_ms)
+void worker_cron(struct worker *w, int64_t now_ms)
 {
     unsigned gen = atomic_load(&srv.resetstat_gen);
     if (gen != w->resetstat_seen) worker_reset_stats(w, gen);
@@ -103,9 +103,8 @@ static void worker_cron(struct worker *w, int64_t now_ms)
                 session_close(s);
 }
 
-int worker_main(void *arg)
+int worker_setup(struct worker *w)
 {
-    struct worker *w = arg;
     if (numa_available() >= 0) numa_set_localalloc();
     pthread_mutex_init(&w->blk_lock, NULL);
     w->blk_next_deadline = INT64_MAX;
@@ -113,49 +112,60 @@ int worker_main(void *arg)
     wlog_buf_init(&w->wlog);
     wlog_register(&w->wlog);
     if (rc == 0) rc = srv.tp->ops->worker_start(srv.tp, w->id, &session_handler, w);
+    if (rc < 0) return rc;
+    w->us_per_tsc = 1e6 / (double)rte_get_tsc_hz();
+    w->tsc_per_ms = rte_get_tsc_hz() / 1000;
+    w->iter_us = store_ustime();
+    w->iter_tsc = rte_rdtsc();
+    return 0;
+}
+
+void worker_iterate(struct worker *w)
+{
+    const struct transport_ops *ops = srv.tp->ops;
+    /* re-anchor the TSC-advanced clock to real time once a millisecond
+     * (a busy-polling loop turns in well under that) */
+    if (rte_rdtsc() - w->iter_tsc >= w->tsc_per_ms) {
+        w->iter_us = store_ustime();
+        w->iter_tsc = rte_rdtsc();
+    }
+    ops->poll(srv.tp, w->id, 10000);
+    mailbox_drain(&w->mbox, w);
+    if (w->blocked) block_timeouts(w, store_mstime());
+    if (blk_deferred_pending()) blk_serve_deferred(&srv.ks, &w->st, &w->wlog);
+    if (w->npaused) worker_unpause(w);
+    if (w->held) session_release_held(w);
+    ops->flush(srv.tp, w->id);
+    if (atomic_load_explicit(&w->kill_pending, memory_order_relaxed) &&
+        atomic_exchange(&w->kill_pending, 0))
+        worker_kills(w);
+    int64_t now = worker_now_us(w, rte_rdtsc());
+    if (now - w->last_cron_us >= CRON_PERIOD_US) {
+        w->last_cron_us = now;
+        worker_cron(w, now / 1000);
+    }
+    if (cfg.active_expire && now - w->last_expire_us >= EXPIRE_PERIOD_US) {
+        w->last_expire_us = now;
+        db_active_expire(&srv.ks, w->shard_first, w->shard_last,
+                         EXPIRE_BUDGET_US * cfg.active_expire_effort, &w->st, &w->wlog);
+        w->expire_cycle_us += (uint64_t)(store_ustime() - now);
+    }
+    /* the one place sessions are freed (session.h, "Closing") */
+    if (w->closing) session_reap(w);
+}
+
+int worker_main(void *arg)
+{
+    struct worker *w = arg;
+    int rc = worker_setup(w);
     if (rc < 0) {
         fprintf(stderr, "worker %u: transport start failed: %s\n", w->id, strerror(-rc));
         atomic_store(&srv.shutdown_asap, 1);
         return rc;
     }
     atomic_store(&w->running, true);
-    const struct transport_ops *ops = srv.tp->ops;
-    w->us_per_tsc = 1e6 / (double)rte_get_tsc_hz();
-    const uint64_t tsc_per_ms = rte_get_tsc_hz() / 1000;
-    w->iter_us = store_ustime();
-    w->iter_tsc = rte_rdtsc();
-    while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
-        /* re-anchor the TSC-advanced clock to real time once a millisecond
-         * (a busy-polling loop turns in well under that) */
-        if (rte_rdtsc() - w->iter_tsc >= tsc_per_ms) {
-            w->iter_us = store_ustime();
-            w->iter_tsc = rte_rdtsc();
-        }
-        ops->poll(srv.tp, w->id, 10000);
-        mailbox_drain(&w->mbox, w);
-        if (w->blocked) block_timeouts(w, store_mstime());
-        if (blk_deferred_pending()) blk_serve_deferred(&srv.ks, &w->st, &w->wlog);
-        if (w->npaused) worker_unpause(w);
-        if (w->held) session_release_held(w);
-        ops->flush(srv.tp, w->id);
-        if (atomic_load_explicit(&w->kill_pending, memory_order_relaxed) &&
-            atomic_exchange(&w->kill_pending, 0))
-            worker_kills(w);
-        int64_t now = worker_now_us(w, rte_rdtsc());
-        if (now - w->last_cron_us >= CRON_PERIOD_US) {
-            w->last_cron_us = now;
-            worker_cron(w, now / 1000);
-        }
-        if (cfg.active_expire && now - w->last_expire_us >= EXPIRE_PERIOD_US) {
-            w->last_expire_us = now;
-            db_active_expire(&srv.ks, w->shard_first, w->shard_last,
-                             EXPIRE_BUDGET_US * cfg.active_expire_effort, &w->st, &w->wlog);
-            w->expire_cycle_us += (uint64_t)(store_ustime() - now);
-        }
-        /* the one place sessions are freed (session.h, "Closing") */
-        if (w->closing) session_reap(w);
-    }
-    ops->worker_stop(srv.tp, w->id);
+    while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) worker_iterate(w);
+    srv.tp->ops->worker_stop(srv.tp, w->id);
     session_reap(w); /* what worker_stop closed (on_close) */
     atomic_store(&w->running, false);
     return 0;

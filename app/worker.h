@@ -42,6 +42,7 @@ struct worker {
     int64_t iter_us;
     uint64_t iter_tsc;
     double us_per_tsc;
+    uint64_t tsc_per_ms;      /* re-anchoring period */
     unsigned npaused;         /* sessions holding input for CLIENT PAUSE */
     struct session *sessions; /* this worker's clients (own list) */
     unsigned nsessions;
@@ -65,6 +66,18 @@ struct worker {
 } __attribute__((aligned(64)));
 
 int worker_main(void *arg); /* the lcore entry point */
+/* On the worker's thread, before its loop: mailbox, transport start, the
+ * clock. 0 or -errno. (worker_main's first step.) */
+int worker_setup(struct worker *w);
+/* One turn of worker_main's loop: poll, mailbox, timeouts, flush, kills,
+ * cron, expiry, reap (docs/architecture.md, "Threads"). */
+void worker_iterate(struct worker *w);
+/* Steps of that loop, also run on their own by tests/fuzz/fuzz_session.c:
+ * pending CLIENT KILLs, clients held by a CLIENT PAUSE that ended, and the
+ * 100 ms cron (idle timeouts, CONFIG RESETSTAT). */
+void worker_kills(struct worker *w);
+void worker_unpause(struct worker *w);
+void worker_cron(struct worker *w, int64_t now_ms);
 
 /* Unix time in microseconds at TSC reading tsc (taken on this worker). */
 static inline int64_t worker_now_us(const struct worker *w, uint64_t tsc)

@@ -10,10 +10,11 @@
  * tests that give up when the output would not fit, so both compressors
  * pick the same runs and return 0 on the same inputs.
  *
- * The table lives per thread (512 KiB, allocated at first use); each call
- * takes a new generation number instead of clearing it, so a slot written by
- * an earlier call reads as empty.
+ * The table lives per thread (512 KiB, allocated at first use, freed when
+ * the thread exits); each call takes a new generation number instead of
+ * clearing it, so a slot written by an earlier call reads as empty.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,15 @@ struct lzf_table {
 };
 
 static __thread struct lzf_table *lzf_tab;
+/* frees a thread's table when the thread exits (a BGSAVE or an AOF
+ * rewrite is a thread of its own: each would leave 512 KiB behind) */
+static pthread_key_t lzf_key;
+static pthread_once_t lzf_key_once = PTHREAD_ONCE_INIT;
+
+static void lzf_key_make(void)
+{
+    pthread_key_create(&lzf_key, free);
+}
 
 static struct lzf_table *table_acquire(void)
 {
@@ -39,6 +49,8 @@ static struct lzf_table *table_acquire(void)
     if (!t) {
         t = calloc(1, sizeof(*t));
         if (!t) return NULL;
+        pthread_once(&lzf_key_once, lzf_key_make);
+        pthread_setspecific(lzf_key, t);
         lzf_tab = t;
     }
     if (++t->gen == 0) { /* wrapped: old slots could look current */

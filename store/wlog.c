@@ -34,6 +34,14 @@ struct unit_hdr {
     uint32_t pad;
 };
 
+/* A unit's room in its chunk, rounded so that every unit, and so every
+ * header the consumer reads in place, starts 8-byte aligned (chunk data
+ * is: it follows a pointer and two uint32_t in a malloc'd block). */
+static inline uint32_t unit_size(size_t bytes)
+{
+    return (uint32_t)((sizeof(struct unit_hdr) + bytes + 7) & ~(size_t)7);
+}
+
 struct wlog wlog;
 void (*volatile wlog_commit_hook)(void);
 
@@ -183,7 +191,7 @@ uint64_t wlog_commit(struct wlog_buf *b)
     if (b->nfx == 0) return 0;
     size_t bytes = 0;
     for (uint32_t i = 0; i < b->nfx; i++) bytes += 8 + b->fx[i].len;
-    size_t need = sizeof(struct unit_hdr) + bytes;
+    size_t need = unit_size(bytes);
     struct wlog_chunk *c = b->tail;
     uint32_t at = atomic_load_explicit(&c->committed, memory_order_relaxed);
     if (c->cap - at < need) {
@@ -312,7 +320,7 @@ bool wlog_next(struct wlog_unit *u)
         u->flags = h->flags;
         u->n = h->n;
         u->p = (const char *)(h + 1);
-        b->head_off += (uint32_t)(sizeof(*h) + h->bytes);
+        b->head_off += unit_size(h->bytes);
         wlog.consumed_seq = want;
         return true;
     }
@@ -355,7 +363,7 @@ void wlog_set_enabled_locked(bool on, uint64_t cut_seq)
         struct wlog_buf *b = wlog.bufs[i];
         while (peek(b)) {
             const struct unit_hdr *h = peek(b);
-            b->head_off += (uint32_t)(sizeof(*h) + h->bytes);
+            b->head_off += unit_size(h->bytes);
         }
         free_consumed(b);
     }

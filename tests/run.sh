@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite: install dependencies, build the release and the
 # sanitizer (ASan+UBSan) trees, check formatting, run the C unit tests on
-# both builds, the integration suite and the hostile-client suite against
-# real server processes, and end with one line "N passed, N failed".
+# both builds, the libFuzzer targets (build-fuzz/) for a bounded time, the
+# integration suite and the hostile-client suite against real server
+# processes, and end with one line "N passed, N failed".
 #
 #   tests/run.sh            everything
 #   QUICK=1 tests/run.sh    skip the sanitizer build's integration and hostile runs
+#   FUZZ_SECONDS=N          how long fuzz_session runs (default 60)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -77,6 +79,53 @@ run_unit() {
 }
 run_unit build release
 run_unit build-asan asan
+
+# libFuzzer targets (tests/fuzz/README.md), in their own clang tree: every
+# committed corpus replayed once (-runs=0), then fuzz_session fuzzed for a
+# bounded time on a copy of its corpus (new inputs land in the copy; a
+# crash's input is kept in the log directory). About 1.5 min once built.
+run_fuzz() {
+  stage "fuzz (corpora replayed, fuzz_session for ${FUZZ_SECONDS}s)"
+  if [ ! -f build-fuzz/build.ninja ] &&
+     ! CC=clang meson setup build-fuzz -Dfuzz=true >"$logdir/fuzz-build.log" 2>&1; then
+    tail -20 "$logdir/fuzz-build.log"; count 0 1; return
+  fi
+  if ! ninja -C build-fuzz tests/fuzz/fuzz_resp_parse tests/fuzz/fuzz_tcp_rx \
+       tests/fuzz/fuzz_session >>"$logdir/fuzz-build.log" 2>&1; then
+    tail -30 "$logdir/fuzz-build.log"; count 0 1; return
+  fi
+  local t ok=0 bad=0
+  for t in resp_parse tcp_rx session; do
+    if TMPDIR="$logdir" build-fuzz/tests/fuzz/fuzz_$t -runs=0 "tests/fuzz/corpus/$t" \
+         >"$logdir/fuzz-replay-$t.log" 2>&1; then
+      ok=$((ok + 1)); echo "fuzz_$t: corpus replayed ($(ls "tests/fuzz/corpus/$t" | wc -l) inputs)"
+    else
+      bad=$((bad + 1)); echo "fuzz_$t: corpus replay FAILED"; tail -30 "$logdir/fuzz-replay-$t.log"
+    fi
+  done
+  local work
+  work=$(mktemp -d /tmp/slipstream-fuzz.XXXXXX)
+  mkdir "$work/corpus"
+  cp tests/fuzz/corpus/session/* "$work/corpus/"
+  # TMPDIR: where fuzz_session puts the server's dir (SAVE, the AOF)
+  if TMPDIR="$work" build-fuzz/tests/fuzz/fuzz_session -max_total_time="$FUZZ_SECONDS" \
+       -timeout=30 -dict=tests/fuzz/session.dict -print_final_stats=1 \
+       -artifact_prefix="$logdir/fuzz-" "$work/corpus" >"$logdir/fuzz-session.log" 2>&1; then
+    ok=$((ok + 1))
+    echo "fuzz_session: ${FUZZ_SECONDS}s, $(grep -oE 'number_of_executed_units: [0-9]+' \
+      "$logdir/fuzz-session.log" | awk '{print $2}') inputs, no failure"
+  else
+    bad=$((bad + 1))
+    echo "fuzz_session FAILED (its input is kept in $logdir: fuzz-crash-*, fuzz-leak-*):"
+    grep -E 'contract violated|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error' \
+      "$logdir/fuzz-session.log" | head -5
+    tail -40 "$logdir/fuzz-session.log"
+  fi
+  rm -rf "$work"
+  count "$ok" "$bad"
+}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+run_fuzz
 
 # pytest: parse its closing line ("3 failed, 120 passed, 2 skipped in 4.2s")
 # run_pytest NAME [--dir DIR] VAR=value...: DIR defaults to tests/integration
