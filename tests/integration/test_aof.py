@@ -314,7 +314,8 @@ def effects_script(c):
     run("HINCRBYFLOAT", "h", "f", "2.25")
     run("HSET", "h", "g", "1")
     run("EXPIRE", "h", "100")
-    run("PEXPIRE", "h", "100000", "GT")
+    run("PEXPIRE", "h", "200000", "GT")  # later: applied (equal would race the clock)
+    run("PEXPIRE", "h", "300000", "LT")  # not sooner: nothing logged
     run("EXPIREAT", "s5", str(now + 200))
     run("PEXPIREAT", "s5", str((now + 300) * 1000))
     run("EXPIRE", "missing", "100")  # nothing logged
