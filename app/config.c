@@ -652,6 +652,10 @@ static struct param params[] = {
     {"zset-max-listpack-value", "zset-max-ziplist-value", P_MEM, 0,
      &store_tun.zset_max_listpack_value, 0, LONG_MAX, "64",
      .doc = "Sorted sets whose members are at most this long use the listpack encoding."},
+    {"stream-node-max-bytes", NULL, P_MEM, 0, &store_tun.stream_node_max_bytes, 0, LONG_MAX, "4096",
+     .doc = "Largest listpack node of a stream, in bytes (0 = no limit but 1 GiB)."},
+    {"stream-node-max-entries", NULL, P_LL, 0, &store_tun.stream_node_max_entries, 0, LLONG_MAX,
+     "100", .doc = "Most entries in one listpack node of a stream (0 = no limit)."},
 };
 
 #define NPARAMS (sizeof(params) / sizeof(params[0]))

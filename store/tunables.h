@@ -18,6 +18,8 @@ struct store_tunables {
     long long zset_max_listpack_value;   /* 64 */
     long long list_max_listpack_size;    /* -2: 8 KiB per quicklist node */
     long long list_compress_depth;       /* 0 */
+    long long stream_node_max_bytes;     /* 4096 (0: no limit but 1 GiB) */
+    long long stream_node_max_entries;   /* 100 (0: no limit) */
     /* DUMP/RESTORE and RDB files (store/rdb.h) */
     int rdb_compression;       /* rdbcompression: yes */
     int sanitize_dump_payload; /* RDB_SANITIZE_NO / YES / CLIENTS: no */
