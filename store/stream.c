@@ -309,7 +309,7 @@ int stream_next_id(const struct stream *s, const struct sid *use_id, bool seq_gi
         id = *use_id;
     } else if (s->last_id.ms == use_id->ms) {
         /* ms-*: the next sequence of that millisecond, never wrapping */
-        if (s->last_id.seq == UINT64_MAX) return SADD_ID_SMALL;
+        if (s->last_id.seq == UINT64_MAX) return SADD_SEQ_EXHAUSTED;
         id = s->last_id;
         id.seq++;
     } else {

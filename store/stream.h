@@ -125,11 +125,18 @@ struct stream *stream_dup(const struct stream *s);
  * PELs (MEMORY USAGE). */
 size_t stream_mem_usage(const struct stream *s);
 
-enum stream_add_err { SADD_OK = 0, SADD_ID_SMALL = -1, SADD_TOO_BIG = -2, SADD_OOM = -3 };
+enum stream_add_err {
+    SADD_OK = 0,
+    SADD_ID_SMALL = -1,
+    SADD_TOO_BIG = -2,
+    SADD_OOM = -3,
+    SADD_SEQ_EXHAUSTED = -4, /* ms-* after <ms>-18446744073709551615 */
+};
 
 /* The ID XADD adds (Redis's streamAppendItem): use_id NULL, the next one
  * after last_id at time now_ms; otherwise use_id, with its sequence chosen
- * when !seq_given. SADD_OK, or SADD_ID_SMALL when it is not above last_id. */
+ * when !seq_given. SADD_OK, SADD_ID_SMALL when it is not above last_id, or
+ * SADD_SEQ_EXHAUSTED when ms-* finds that millisecond's sequence used up. */
 int stream_next_id(const struct stream *s, const struct sid *use_id, bool seq_given, int64_t now_ms,
                    struct sid *out);
 /* Field and value bytes an entry may have at most (SADD_TOO_BIG above). */

@@ -568,8 +568,11 @@ void cmd_xadd(struct cmdctx *c)
         return;
     }
     struct sid id;
-    if (stream_next_id(cur, a.id_given ? &a.id : NULL, a.seq_given, c->now_ms, &id) != SADD_OK) {
-        reply_errs(c->r, SERR_XADD_ID_SMALL);
+    int idrc = stream_next_id(cur, a.id_given ? &a.id : NULL, a.seq_given, c->now_ms, &id);
+    if (idrc != SADD_OK) {
+        /* Redis picks the message by errno, which its ms-* overflow path
+         * leaves unset (not EDOM): it answers "too large" there */
+        reply_errs(c->r, idrc == SADD_SEQ_EXHAUSTED ? SERR_XADD_TOO_BIG : SERR_XADD_ID_SMALL);
         return;
     }
     long nfields = (c->argc - fpos) / 2;
