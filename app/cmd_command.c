@@ -46,10 +46,13 @@ static const struct cmd *lookup_fullname(const char *p, size_t len)
     return cmd_lookup_sub(parent, sub, sublen);
 }
 
+/* Every command reachable by a name: one renamed to "" is left out, as
+ * Redis iterates its command dict (a renamed one shows its own name). */
 static void reply_all_info(struct cmdctx *c)
 {
-    reply_array(c->r, cmd_table_len);
+    reply_array(c->r, cmdtable_bound_count());
     for (int i = 0; i < cmd_table_len; i++) {
+        if (!cmd_is_bound(&cmd_table[i])) continue;
         const char *e = info_of(c, &cmd_table[i]);
         reply_raw(c->r, e, strlen(e));
     }
@@ -60,10 +63,10 @@ void cmd_command(struct cmdctx *c)
     reply_all_info(c);
 }
 
-/* Top-level commands only, as Redis counts dictSize(server.commands). */
+/* Top-level names only, as Redis counts dictSize(server.commands). */
 void cmd_command_count(struct cmdctx *c)
 {
-    reply_int(c->r, cmd_table_len);
+    reply_int(c->r, cmdtable_bound_count());
 }
 
 void cmd_command_info(struct cmdctx *c)
@@ -95,8 +98,9 @@ static void reply_docs_entry(struct cmdctx *c, const struct cmd *cmd)
 void cmd_command_docs(struct cmdctx *c)
 {
     if (c->argc == 2) {
-        reply_map(c->r, cmd_table_len);
-        for (int i = 0; i < cmd_table_len; i++) reply_docs_entry(c, &cmd_table[i]);
+        reply_map(c->r, cmdtable_bound_count());
+        for (int i = 0; i < cmd_table_len; i++)
+            if (cmd_is_bound(&cmd_table[i])) reply_docs_entry(c, &cmd_table[i]);
         return;
     }
     struct rdefer d = reply_defer(c->r);
@@ -275,6 +279,7 @@ void cmd_command_list(struct cmdctx *c)
     long n = 0;
     for (int i = 0; i < cmd_table_len; i++) {
         const struct cmd *top = &cmd_table[i];
+        if (!cmd_is_bound(top)) continue;
         if (list_keep(top, f, arg)) {
             reply_bulk_cstr(c->r, top->name);
             n++;

@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "info.h"
 #include "server.h"
 #include "session.h"
 #include "worker.h"
@@ -142,6 +143,7 @@ void cmd_config_resetstat(struct cmdctx *c)
     srv.stat_numconnections = 0;
     srv.stat_rejected_conn = 0;
     srv.stat_evicted_clients = 0;
+    info_reset_samples();
     worker_reset_stats(s->w, gen);
     reply_ok(c->r);
 }
@@ -149,11 +151,13 @@ void cmd_config_resetstat(struct cmdctx *c)
 void cmd_config_rewrite(struct cmdctx *c)
 {
     char err[512];
-    if (config_rewrite(err, sizeof(err)) != 0) {
+    int rc = config_rewrite(false, err, sizeof(err));
+    if (rc == -2)
         reply_errorf(c->r, "ERR %s", err);
-        return;
-    }
-    reply_ok(c->r);
+    else if (rc != 0)
+        reply_errorf(c->r, "ERR Rewriting config file: %s", err);
+    else
+        reply_ok(c->r);
 }
 
 void cmd_config_help(struct cmdctx *c)

@@ -40,6 +40,7 @@ size_t __sanitizer_get_heap_size(void);
 #include "config.h"
 #include "info.h"
 #include "object.h"
+#include "aof.h"
 #include "persist.h"
 #include "server.h"
 #include "session.h"
@@ -280,6 +281,14 @@ void info_cron(void)
     uint64_t zero = 0;
     atomic_compare_exchange_strong(&mem_startup, &zero, m.used);
     peak_update(m.used);
+}
+
+void info_reset_samples(void)
+{
+    pthread_mutex_lock(&samp.lock);
+    samp.idx = samp.n = 0;
+    samp.last_us = 0;
+    pthread_mutex_unlock(&samp.lock);
 }
 
 static double rate_of(int metric)
@@ -524,7 +533,7 @@ static void sec_memory(struct sbuf *b)
               "active_defrag_running:0\r\n"
               "lazyfree_pending_objects:0\r\n"
               "lazyfreed_objects:0\r\n",
-              cfg.maxmemory, h_max, policy, active / alloc,
+              (long long)cfg.maxmemory, h_max, policy, active / alloc,
               (long long)m.active - (long long)m.allocated, resident / active,
               (long long)m.resident - (long long)m.active, (double)m.rss / resident,
               (long long)m.rss - (long long)m.resident, (double)m.rss / alloc,
@@ -533,23 +542,10 @@ static void sec_memory(struct sbuf *b)
 
 static void sec_persistence(struct sbuf *b)
 {
-    char rdb[2048];
+    char rdb[2048], aof[2048];
     persist_info(rdb, sizeof(rdb));
-    sb_printf(b,
-              "%s"
-              "aof_enabled:0\r\n"
-              "aof_rewrite_in_progress:0\r\n"
-              "aof_rewrite_scheduled:0\r\n"
-              "aof_last_rewrite_time_sec:-1\r\n"
-              "aof_current_rewrite_time_sec:-1\r\n"
-              "aof_last_bgrewrite_status:ok\r\n"
-              "aof_rewrites:0\r\n"
-              "aof_rewrites_consecutive_failures:0\r\n"
-              "aof_last_write_status:ok\r\n"
-              "aof_last_cow_size:0\r\n"
-              "module_fork_in_progress:0\r\n"
-              "module_fork_last_cow_size:0\r\n",
-              rdb);
+    aof_info(aof, sizeof(aof));
+    sb_printf(b, "%s%s", rdb, aof);
 }
 
 static void sec_stats(struct sbuf *b)

@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "aof.h"
 #include "cmd.h"
 #include "config.h"
 #include "control.h"
@@ -34,6 +35,7 @@
 void cmd_time(struct cmdctx *c);
 void cmd_save(struct cmdctx *c);
 void cmd_bgsave(struct cmdctx *c);
+void cmd_bgrewriteaof(struct cmdctx *c);
 void cmd_lastsave(struct cmdctx *c);
 void cmd_shutdown(struct cmdctx *c);
 void cmd_debug(struct cmdctx *c);
@@ -81,6 +83,14 @@ void cmd_bgsave(struct cmdctx *c)
     if (c->locks_held) {
         persist_bgsave_schedule();
         reply_simple(c->r, "Background saving scheduled");
+    } else if (aof_rewrite_in_progress()) {
+        /* one snapshot at a time (the AOF's rewrite is one) */
+        if (schedule) {
+            persist_bgsave_schedule();
+            reply_simple(c->r, "Background saving scheduled");
+        } else {
+            reply_errs(c->r, SERR_BGSAVE_AOF_REWRITING);
+        }
     } else if (persist_bgsave_request()) {
         reply_simple(c->r, "Background saving started");
     } else if (schedule) {
@@ -89,6 +99,19 @@ void cmd_bgsave(struct cmdctx *c)
     } else {
         reply_errs(c->r, SERR_BGSAVE_IN_PROGRESS);
     }
+}
+
+/* BGREWRITEAOF: a new base from a forkless snapshot (control/aof.h); after
+ * a BGSAVE when one runs. */
+void cmd_bgrewriteaof(struct cmdctx *c)
+{
+    int rc = aof_request_rewrite();
+    if (rc == 0)
+        reply_simple(c->r, "Background append only file rewriting started");
+    else if (rc == 1)
+        reply_simple(c->r, "Background append only file rewriting scheduled");
+    else
+        reply_errs(c->r, SERR_AOFRW_IN_PROGRESS);
 }
 
 /* The start time until a save happens (Redis considers the dataset saved at
@@ -610,6 +633,8 @@ static void debug_help(struct cmdctx *c)
         "    Stall the worker serving this connection for <seconds> (decimals allowed).",
         "STRINGMATCH-TEST",
         "    Fuzz the glob matcher with random patterns.",
+        "CONFIG-REWRITE-FORCE-ALL",
+        "    Like CONFIG REWRITE, but write every parameter, defaults included.",
         "HELP",
         "    Print this help.",
     };
@@ -665,6 +690,12 @@ void cmd_debug(struct cmdctx *c)
         debug_gate_check(c);
     } else if (argc == 2 && arg_is(sub, "stringmatch-test")) {
         debug_stringmatch_test(c);
+    } else if (argc == 2 && arg_is(sub, "config-rewrite-force-all")) {
+        char err[512];
+        if (config_rewrite(true, err, sizeof(err)) != 0)
+            reply_errorf(c->r, "ERR CONFIG-REWRITE-FORCE-ALL failed: %s", err);
+        else
+            reply_ok(c->r);
     } else {
         reply_errorf(c->r,
                      "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try "

@@ -2,12 +2,25 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmdtable.h"
 
 #define LOOKUP_SLOTS 1024 /* power of two, > 2x the number of commands */
 
-static const struct cmd *slots[LOOKUP_SLOTS];
+/* The names commands are reached by: at first each top-level command's own
+ * name; rename-command moves or removes one (Redis's server.commands dict).
+ * A renamed command keeps its own name everywhere else (COMMAND INFO and
+ * DOCS, errors, INFO commandstats), as in Redis. */
+struct binding {
+    char *name; /* lowercase */
+    const struct cmd *cmd;
+};
+
+static const struct binding *slots[LOOKUP_SLOTS];
+static struct binding *bindings;
+static int nbindings;
+static bool *bound; /* by command id: reachable under some name */
 static const struct cmd **by_id;
 static int ncmds;
 
@@ -18,26 +31,78 @@ static uint32_t name_hash(const char *p, size_t len)
     return h;
 }
 
+static void index_bindings(void)
+{
+    memset(slots, 0, sizeof(slots));
+    for (int i = 0; i < nbindings; i++) {
+        const struct binding *b = &bindings[i];
+        uint32_t h = name_hash(b->name, strlen(b->name)) & (LOOKUP_SLOTS - 1);
+        while (slots[h]) h = (h + 1) & (LOOKUP_SLOTS - 1);
+        slots[h] = b;
+    }
+}
+
 int cmdtable_init(void)
 {
     int id = 0;
+    bindings = calloc((size_t)cmd_table_len, sizeof(*bindings));
     for (int i = 0; i < cmd_table_len; i++) {
         struct cmd *c = &cmd_table[i];
         c->id = id++;
         for (int j = 0; j < c->nsubs; j++) c->subs[j].id = id++;
-        uint32_t h = name_hash(c->name, strlen(c->name)) & (LOOKUP_SLOTS - 1);
-        while (slots[h]) h = (h + 1) & (LOOKUP_SLOTS - 1);
-        slots[h] = c;
+        if (bindings) bindings[nbindings++] = (struct binding){strdup(c->name), c};
     }
     ncmds = id;
     by_id = calloc((size_t)id, sizeof(*by_id));
+    bound = calloc((size_t)id, sizeof(*bound));
     for (int i = 0; i < cmd_table_len; i++) {
         struct cmd *c = &cmd_table[i];
         if (by_id) by_id[c->id] = c;
+        if (bound) bound[c->id] = true;
         for (int j = 0; j < c->nsubs; j++)
             if (by_id) by_id[c->subs[j].id] = &c->subs[j];
     }
+    index_bindings();
     return id;
+}
+
+static int binding_of(const char *name)
+{
+    for (int i = 0; i < nbindings; i++)
+        if (!strcasecmp(bindings[i].name, name)) return i;
+    return -1;
+}
+
+const char *cmdtable_rename(const char *from, const char *to)
+{
+    int i = binding_of(from);
+    if (i < 0) return "No such command in rename-command";
+    if (to[0] && binding_of(to) >= 0) return "Target command name already exists";
+    if (strlen(to) >= 64) return "Target command name too long";
+    const struct cmd *c = bindings[i].cmd;
+    free(bindings[i].name);
+    bindings[i] = bindings[--nbindings];
+    if (to[0]) {
+        char *low = strdup(to);
+        if (!low) return "out of memory";
+        for (char *p = low; *p; p++) *p = (char)tolower((unsigned char)*p);
+        bindings[nbindings++] = (struct binding){low, c};
+    }
+    bool still = false;
+    for (int k = 0; k < nbindings; k++) still |= bindings[k].cmd == c;
+    if (bound) bound[c->id] = still;
+    index_bindings();
+    return NULL;
+}
+
+bool cmd_is_bound(const struct cmd *c)
+{
+    return !bound || bound[c->id];
+}
+
+int cmdtable_bound_count(void)
+{
+    return nbindings;
 }
 
 int cmdtable_count(void)
@@ -57,8 +122,8 @@ const struct cmd *cmd_lookup(const char *name, size_t len)
     for (size_t i = 0; i < len; i++) low[i] = (char)tolower((unsigned char)name[i]);
     uint32_t h = name_hash(low, len) & (LOOKUP_SLOTS - 1);
     while (slots[h]) {
-        const struct cmd *c = slots[h];
-        if (strlen(c->name) == len && memcmp(c->name, low, len) == 0) return c;
+        const struct binding *b = slots[h];
+        if (strlen(b->name) == len && memcmp(b->name, low, len) == 0) return b->cmd;
         h = (h + 1) & (LOOKUP_SLOTS - 1);
     }
     return NULL;

@@ -8,6 +8,7 @@
 #ifndef SS_CMDTABLE_H
 #define SS_CMDTABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cmd.h"
@@ -81,7 +82,16 @@ extern const int cmd_table_len;
  * commands including subcommands (the size of cmdstat arrays). */
 int cmdtable_init(void);
 int cmdtable_count(void);
-/* Lookup a top-level command by name (case-insensitive). NULL if unknown. */
+/* rename-command: the command reached by `from` is reached by `to` instead
+ * ("" removes it). NULL, or Redis's message. Before serving only. */
+const char *cmdtable_rename(const char *from, const char *to);
+/* Whether a top-level command is reachable under some name (COMMAND,
+ * COMMAND COUNT/LIST/DOCS leave out commands renamed to ""). */
+bool cmd_is_bound(const struct cmd *c);
+/* Names commands are reachable by (COMMAND COUNT). */
+int cmdtable_bound_count(void);
+/* Lookup a top-level command by the name it is reached by
+ * (case-insensitive, renames honoured). NULL if unknown. */
 const struct cmd *cmd_lookup(const char *name, size_t len);
 /* Lookup a subcommand of a container. */
 const struct cmd *cmd_lookup_sub(const struct cmd *parent, const char *name, size_t len);

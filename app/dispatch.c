@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aof.h"
 #include "block.h"
 #include "cmdtable.h"
 #include "config.h"
@@ -97,6 +98,12 @@ void dispatch_command(struct session *s, int argc, const struct resp_arg *rargv)
         exec_refused(&x, c, "MISCONF");
         goto rejected;
     }
+    /* ... or writing the AOF failed (Redis's writeCommandsDeniedByDiskError) */
+    if (aof_writes_denied() && ((c->flags & CMD_WRITE) || !strcmp(c->name, "ping"))) {
+        reply_errorf(&s->out, "MISCONF Errors writing to the AOF file: %s", aof_write_error());
+        exec_refused(&x, c, "MISCONF");
+        goto rejected;
+    }
     if (multi_queues(s, c)) {
         if (c->flags & CMD_NO_MULTI) {
             reply_errs(&s->out, SERR_NOT_IN_MULTI);
@@ -107,6 +114,9 @@ void dispatch_command(struct session *s, int argc, const struct resp_arg *rargv)
         goto done;
     }
     exec_run(&x, c, argc, argv);
+    /* appendfsync always: the reply (and what follows it) waits until the
+     * AOF has fsynced the write's unit (session_flush holds the output) */
+    if (x.seq && x.seq > s->hold_seq && aof_hold_replies()) s->hold_seq = x.seq;
     if (x.blocked) block_session(s, x.blocked);
     s->db = x.db;
     s->last_cmd = c;
@@ -115,6 +125,12 @@ rejected:
     /* a command refused while queueing aborts the transaction */
     multi_flag_error(s);
 done:
+    /* a giant command's argument array does not stay (1M arguments: 16 MB) */
+    if (w->argv_cap > 4096) {
+        free(w->argv);
+        w->argv = NULL;
+        w->argv_cap = 0;
+    }
     if (s->flags & SF_REPLY_SKIP) s->flags &= ~SF_REPLY_SKIP;
     s->out.off = (s->flags & SF_REPLY_OFF) ? 1 : 0;
 }

@@ -8,6 +8,7 @@
  * created, appends its effect to the write log, unlocks, and accounts:
  * commandstats, errorstats and dirty, on the executing thread's counters.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,10 +83,10 @@ const struct cmd *exec_resolve(struct exec_ctx *x, int argc, const struct sarg *
             size_t nl = argv[1].len < 128 ? argv[1].len : 128;
             memcpy(name, argv[1].p, nl);
             name[nl] = '\0';
+            /* the container as typed (a renamed one by its new name) */
             size_t i = 0;
-            for (; c->name[i] && i < sizeof(upper) - 1; i++)
-                upper[i] =
-                    (char)(c->name[i] >= 'a' && c->name[i] <= 'z' ? c->name[i] - 32 : c->name[i]);
+            for (; i < argv[0].len && i < sizeof(upper) - 1; i++)
+                upper[i] = (char)toupper((unsigned char)argv[0].p[i]);
             upper[i] = '\0';
             reply_errorf(x->r, SERRF_UNKNOWN_SUB, name, upper);
             count_rejected(x, c, "ERR");

@@ -18,4 +18,8 @@ uint64_t info_used_memory(void);
  * RDB's rdb_changes_since_last_save subtracts the count at the last save). */
 uint64_t info_dirty_total(void);
 
+/* CONFIG RESETSTAT: the instantaneous rates start again from nothing, as
+ * Redis resets its metric samples. */
+void info_reset_samples(void);
+
 #endif

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
@@ -24,7 +25,9 @@
 #include "config.h"
 #include "control.h"
 #include "info.h"
+#include "aof.h"
 #include "persist.h"
+#include "tunables.h"
 #include "rdb.h"
 #include "server.h"
 #include "block.h"
@@ -47,6 +50,15 @@ static void on_signal(int sig)
         _exit(1);
     }
     atomic_store(&srv.shutdown_asap, 1);
+}
+
+/* once at start, for each parameter set to something Slipstream does not
+ * act on yet */
+static void log_inert(const char *name, const char *value)
+{
+    ctl_log(LOG_WARNING,
+            "Config '%s' is set to '%s', which Slipstream accepts but does not act on yet", name,
+            value);
 }
 
 static void make_runid(char *out)
@@ -138,6 +150,14 @@ static void control_tick(void)
 {
     info_cron();
     persist_cron(&srv.ks);
+    aof_cron(&srv.ks);
+}
+
+/* The AOF released replies (appendfsync always): wake every worker. */
+static void wake_all_workers(void)
+{
+    for (unsigned i = 0; i < srv.nworkers; i++)
+        if (srv.tp && srv.tp->ops->wake) srv.tp->ops->wake(srv.tp, i);
 }
 
 /* After a signal asked to stop: the final save when save points are set
@@ -194,6 +214,8 @@ int main(int argc, char **argv)
         printf("Slipstream server v=%s (Redis %s compatible)\n", SS_VERSION, SS_REDIS_VERSION);
         return 0;
     }
+    /* rename-command in the configuration acts on the command table */
+    srv.ncmds = cmdtable_init();
     if (argc == 2 && !strcmp(argv[1], "--dump-config-docs")) {
         /* docs/configuration.md, from the parameter table (test: config-docs) */
         config_load(1, argv, err, sizeof(err));
@@ -210,10 +232,11 @@ int main(int argc, char **argv)
     ctl_configure(&cs);
     ctl_mark_control_thread();
     ctl_log_open();
+    config_report_inert(log_inert);
     static const struct persist_settings ps = {
         .dir = cfg.dir,
         .dbfilename = cfg.dbfilename,
-        .save = cfg.save,
+        .save_points = config_save_points,
         .lock = &cfg_lock,
         .rdbchecksum = &cfg.rdbchecksum,
         .stop_writes_on_bgsave_error = &cfg.stop_writes_on_bgsave_error,
@@ -239,7 +262,6 @@ int main(int argc, char **argv)
     make_runid(srv.runid);
     atomic_store(&srv.next_client_id, 3); /* Redis numbers its first client 3 */
     pthread_mutex_init(&srv.clients_lock, NULL);
-    srv.ncmds = cmdtable_init();
     block_init();
     exec_init();
     srand((unsigned)srv.start_us);
@@ -250,13 +272,58 @@ int main(int argc, char **argv)
         ctl_log(LOG_WARNING, "cannot allocate the keyspace");
         return 1;
     }
-    /* the RDB file, before anyone can connect; a damaged file stops the
-     * start-up (and stays as it is). Loaded keys' access times start from
-     * the clock the control thread will keep. */
+    srv.nworkers = workers;
+    srv.workers = aligned_alloc(64, sizeof(struct worker) * workers);
+    memset(srv.workers, 0, sizeof(struct worker) * workers);
+    unsigned per = nshards / workers, extra = nshards % workers, next = 0;
+    for (unsigned i = 0; i < workers; i++) {
+        struct worker *w = &srv.workers[i];
+        w->id = i;
+        w->cmdstats = calloc((size_t)srv.ncmds, sizeof(*w->cmdstats));
+        unsigned cnt = per + (i < extra ? 1 : 0);
+        w->shard_first = next;
+        w->shard_last = cnt ? next + cnt - 1 : next;
+        if (!cnt) w->shard_last = w->shard_first = nshards - 1;
+        next += cnt;
+    }
+
+    /* The data, before anyone can connect: the AOF when appendonly is on
+     * (it has the last word, as in Redis), else the RDB file; damaged files
+     * stop the start-up (and stay as they are). Loaded keys' access times
+     * start from the clock the control thread will keep. The AOF's
+     * commands run through the executor on worker 0's counters. */
     obj_clock = (uint32_t)time(NULL);
-    if (persist_load_startup(&srv.ks, err, sizeof(err)) < 0) {
+    srv.workers[0].us_per_tsc = 1e6 / (double)rte_get_tsc_hz();
+    static struct aof_settings as;
+    as = (struct aof_settings){
+        .dir = cfg.dir,
+        .dirname = cfg.appenddirname,
+        .filename = cfg.appendfilename,
+        .lock = &cfg_lock,
+        .fsync = &cfg.appendfsync,
+        .rdb_preamble = &cfg.aof_use_rdb_preamble,
+        .timestamps = &cfg.aof_timestamp_enabled,
+        .load_truncated = &cfg.aof_load_truncated,
+        .no_fsync_on_rewrite = &cfg.no_appendfsync_on_rewrite,
+        .rewrite_perc = &cfg.auto_aof_rewrite_percentage,
+        .rewrite_min_size = &cfg.auto_aof_rewrite_min_size,
+        .rdbcompression = &store_tun.rdb_compression,
+        .rdbchecksum = &cfg.rdbchecksum,
+        .redis_ver = SS_REDIS_VERSION,
+        .load_thread = &srv.workers[0],
+        .wake_workers = wake_all_workers,
+    };
+    aof_configure(&as);
+    int from_aof = aof_load_startup(&srv.ks, cfg.appendonly != 0, err, sizeof(err));
+    if (from_aof < 0 ||
+        (from_aof == 0 && !cfg.appendonly && persist_load_startup(&srv.ks, err, sizeof(err)) < 0)) {
         ctl_log(LOG_WARNING, "%s", err);
         ctl_log(LOG_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
+        rte_eal_cleanup();
+        return 1;
+    }
+    if (aof_start(&srv.ks, cfg.appendonly != 0, err, sizeof(err)) < 0) {
+        ctl_log(LOG_WARNING, "%s", err);
         rte_eal_cleanup();
         return 1;
     }
@@ -279,21 +346,6 @@ int main(int argc, char **argv)
         srv.tp->ops->destroy(srv.tp);
         rte_eal_cleanup();
         return 1;
-    }
-
-    srv.nworkers = workers;
-    srv.workers = aligned_alloc(64, sizeof(struct worker) * workers);
-    memset(srv.workers, 0, sizeof(struct worker) * workers);
-    unsigned per = nshards / workers, extra = nshards % workers, next = 0;
-    for (unsigned i = 0; i < workers; i++) {
-        struct worker *w = &srv.workers[i];
-        w->id = i;
-        w->cmdstats = calloc((size_t)srv.ncmds, sizeof(*w->cmdstats));
-        unsigned cnt = per + (i < extra ? 1 : 0);
-        w->shard_first = next;
-        w->shard_last = cnt ? next + cnt - 1 : next;
-        if (!cnt) w->shard_last = w->shard_first = nshards - 1;
-        next += cnt;
     }
 
     struct sigaction sa = {.sa_handler = on_signal};
@@ -334,6 +386,7 @@ int main(int argc, char **argv)
         if (srv.tp->ops->wake) srv.tp->ops->wake(srv.tp, i);
     }
     rte_eal_mp_wait_lcore();
+    aof_shutdown(); /* what the workers logged last is written and fsynced */
     srv.tp->ops->destroy(srv.tp);
     ctl_remove_pidfile();
     ctl_log(LOG_WARNING, "Slipstream is now ready to exit, bye bye...");

@@ -7,6 +7,7 @@
 
 #include <rte_cycles.h>
 
+#include "aof.h"
 #include "block.h"
 #include "cmd.h"
 #include "config.h"
@@ -41,6 +42,7 @@ static void registry_del(struct session *s)
 }
 
 static void mem_update(struct session *s);
+static void held_unlink(struct session *s);
 
 static void *on_accept(void *wctx, struct conn *c)
 {
@@ -150,6 +152,7 @@ static void mem_update(struct session *s)
 static void session_free(struct session *s)
 {
     struct worker *w = s->w;
+    held_unlink(s);
     session_set_paused(s, false);
     block_session_gone(s);
     multi_reset(s);
@@ -251,10 +254,50 @@ static bool qbuf_over_limit(const struct session *s)
            (auth_required(s) && used > UNAUTH_QBUF_MAX);
 }
 
+static void held_unlink(struct session *s)
+{
+    struct worker *w = s->w;
+    if (!s->held) return;
+    if (s->hprev)
+        s->hprev->hnext = s->hnext;
+    else
+        w->held = s->hnext;
+    if (s->hnext) s->hnext->hprev = s->hprev;
+    s->hnext = s->hprev = NULL;
+    s->held = false;
+}
+
+void session_release_held(struct worker *w)
+{
+    uint64_t synced = atomic_load(&aof_synced_seq);
+    for (struct session *s = w->held, *next; s; s = next) {
+        next = s->hnext;
+        if (s->hold_seq > synced && !session_closing(s)) continue;
+        held_unlink(s);
+        s->hold_seq = 0;
+        session_flush(s);
+    }
+}
+
 bool session_flush(struct session *s)
 {
     struct worker *w = s->w;
     if (session_closing(s)) return false;
+    if (s->hold_seq) {
+        /* a write's reply is released once the AOF fsynced it (group
+         * commit: one fsync covers every unit before it) */
+        if (s->hold_seq > atomic_load(&aof_synced_seq)) {
+            if (!s->held) {
+                s->held = true;
+                s->hprev = NULL;
+                s->hnext = w->held;
+                if (w->held) w->held->hprev = s;
+                w->held = s;
+            }
+            return true;
+        }
+        s->hold_seq = 0;
+    }
     bool wrote = false;
     while (s->out.pending) {
         struct iovec iov[16];

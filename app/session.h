@@ -57,6 +57,11 @@ struct session {
 
     struct session *wnext, *wprev; /* worker list */
     struct session *cnext;         /* the worker's closing list (SF_CLOSE_ASAP) */
+    /* appendfsync always: output waits until the AOF has fsynced this
+     * write-log unit (control/aof.h), on the worker's held list meanwhile */
+    uint64_t hold_seq;
+    struct session *hnext, *hprev;
+    bool held;
     /* blocking commands (app/block.h): the waiter (worker's blk_lock for
      * writes) and the worker's list of blocked sessions */
     struct blk_client *blk;
@@ -84,6 +89,8 @@ static inline bool session_closing(const struct session *s)
 }
 /* Free every session on w's closing list and close its connection. */
 void session_reap(struct worker *w);
+/* Send the output the AOF's fsync has released (appendfsync always). */
+void session_release_held(struct worker *w);
 
 /* Serve the input in the query buffer; called after reads and on unpause. */
 void session_process(struct session *s);

@@ -136,6 +136,7 @@ int worker_main(void *arg)
         if (w->blocked) block_timeouts(w, store_mstime());
         if (blk_deferred_pending()) blk_serve_deferred(&srv.ks, &w->st, &w->wlog);
         if (w->npaused) worker_unpause(w);
+        if (w->held) session_release_held(w);
         ops->flush(srv.tp, w->id);
         if (atomic_load_explicit(&w->kill_pending, memory_order_relaxed) &&
             atomic_exchange(&w->kill_pending, 0))

@@ -46,6 +46,7 @@ struct worker {
     struct session *sessions; /* this worker's clients (own list) */
     unsigned nsessions;
     struct session *closing;          /* closed this iteration, freed by session_reap() */
+    struct session *held;             /* output waiting for the AOF's fsync (session.h) */
     unsigned shard_first, shard_last; /* active-expiry share */
     atomic_int kill_pending;
     atomic_bool stop;

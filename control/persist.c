@@ -1,8 +1,10 @@
 /* persist.c — RDB persistence state and orchestration (see persist.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "control.h"
@@ -10,6 +12,8 @@
 #include "persist.h"
 #include "rdb.h"
 #include "rdb_file.h"
+#include "snapshot.h"
+#include "snapwrite.h"
 #include "tunables.h"
 
 #define BGSAVE_RETRY_DELAY 5 /* seconds: Redis's CONFIG_BGSAVE_RETRY_DELAY */
@@ -25,6 +29,8 @@ static atomic_bool lastbgsave_ok = true;
 static atomic_bool save_points_set; /* refreshed by the cron from `save` */
 static _Atomic int64_t lastsave, lastbgsave_try, bgsave_start = -1, last_bgsave_secs = -1;
 static _Atomic uint64_t saves, dirty_saved, last_cow;
+static struct snapw_stats last_snapshot; /* persist_last_snapshot(), under snap_stats_lock */
+static pthread_mutex_t snap_stats_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic uint64_t load_loaded, load_expired;
 static atomic_bool loading;
 
@@ -39,6 +45,14 @@ void persist_configure(const struct persist_settings *s)
 void persist_set_start_time(int64_t unix_s)
 {
     lastsave = unix_s;
+}
+
+struct snapw_stats persist_last_snapshot(void)
+{
+    pthread_mutex_lock(&snap_stats_lock);
+    struct snapw_stats s = last_snapshot;
+    pthread_mutex_unlock(&snap_stats_lock);
+    return s;
 }
 
 int64_t persist_lastsave(void)
@@ -122,42 +136,90 @@ int persist_save_locked(struct keyspace *ks, enum persist_kind kind, char *err, 
     return rc;
 }
 
-/* A background save on the control thread, the slot already claimed. */
-static void run_bgsave(struct keyspace *ks)
+static void dirty_at_cut(void *arg, uint64_t seq)
 {
-    char err[1024];
-    ctl_log(LOG_NOTICE, "Background saving started");
+    (void)seq;
+    *(uint64_t *)arg = set.dirty ? set.dirty() : 0;
+}
+
+/* A background save: the forkless snapshot (control/snapwrite.h) on a
+ * thread of its own, so the control thread's cron goes on and the workers
+ * keep serving; the slot is claimed until it ends. */
+static void *bgsave_thread(void *arg)
+{
+    struct keyspace *ks = arg;
+    char err[1024], dir[1024], name[256], tmpname[64];
+    paths(dir, sizeof(dir), name, sizeof(name));
+    snprintf(tmpname, sizeof(tmpname), "temp-%d.rdb", (int)getpid());
     int64_t t0 = (int64_t)time(NULL);
-    ks_lock_all(ks);
-    int rc = persist_save_locked(ks, PERSIST_KIND_BGSAVE, err, sizeof(err));
-    ks_unlock_all(ks);
-    if (rc == 0)
-        ctl_log(LOG_NOTICE, "Background saving terminated with success");
-    else
-        ctl_log(LOG_WARNING, "Background saving error");
+    struct rdb_aux aux = {
+        .redis_ver = set.redis_ver ? set.redis_ver : "7.0.15",
+        .ctime = (long long)time(NULL),
+        .used_mem = set.used_memory ? (long long)set.used_memory() : 0,
+    };
+    enum rdb_usage usage = set.usage ? (enum rdb_usage)set.usage() : RDB_USAGE_NONE;
+    bool checksum = set.rdbchecksum ? *set.rdbchecksum != 0 : true;
+    uint64_t dirty_cut = 0;
+    struct snapw_stats sst;
+    struct rdbf_save_stats fst = {0};
+    int rc =
+        snapw_save(ks, &snapw_rdb, dir, name, tmpname, store_tun.rdb_compression != 0, checksum,
+                   &aux, usage, dirty_at_cut, &dirty_cut, &sst, &fst, err, sizeof(err));
+    if (rc == -EBUSY) { /* the AOF's rewrite holds the snapshot: again later */
+        atomic_store(&bgsave_start, -1);
+        atomic_store(&busy, PERSIST_IDLE);
+        atomic_store(&bg_scheduled, true);
+        return NULL;
+    }
+    if (rc == 0) {
+        ctl_log_any(LOG_NOTICE, "DB saved on disk");
+        /* what a fork's copy-on-write would have cost: the bytes workers
+         * serialized ahead of their writes (INFO rdb_last_cow_size) */
+        ctl_log_any(LOG_NOTICE,
+                    "Snapshot at write-log position %llu: %llu keys, %llu saved ahead of a write "
+                    "(%llu bytes), cut %lld us, longest slice %lld us",
+                    (unsigned long long)sst.cut_seq, (unsigned long long)sst.keys,
+                    (unsigned long long)sst.saved_by_gate,
+                    (unsigned long long)sst.saved_by_gate_bytes, (long long)sst.open_us,
+                    (long long)sst.max_slice_us);
+        atomic_store(&dirty_saved, dirty_cut);
+        atomic_store(&lastsave, (int64_t)time(NULL));
+        atomic_store(&lastbgsave_ok, true);
+        atomic_store(&last_cow, sst.saved_by_gate_bytes);
+        pthread_mutex_lock(&snap_stats_lock);
+        last_snapshot = sst;
+        pthread_mutex_unlock(&snap_stats_lock);
+        ctl_log_any(LOG_NOTICE, "Background saving terminated with success");
+    } else {
+        ctl_log_any(LOG_WARNING, "%s", err);
+        atomic_store(&lastbgsave_ok, false);
+        ctl_log_any(LOG_WARNING, "Background saving error");
+    }
     atomic_store(&last_bgsave_secs, (int64_t)time(NULL) - t0);
     atomic_store(&bgsave_start, -1);
     atomic_store(&busy, PERSIST_IDLE);
+    return NULL;
+}
+
+static void run_bgsave(struct keyspace *ks)
+{
+    ctl_log(LOG_NOTICE, "Background saving started");
+    pthread_t th;
+    int e = pthread_create(&th, NULL, bgsave_thread, ks);
+    if (e != 0) {
+        ctl_log(LOG_WARNING, "Can't save in background: thread: %s", strerror(e));
+        atomic_store(&lastbgsave_ok, false);
+        atomic_store(&bgsave_start, -1);
+        atomic_store(&busy, PERSIST_IDLE);
+        return;
+    }
+    pthread_detach(th);
 }
 
 /* Parse `save` into (seconds, changes) pairs; returns the count. */
 static int save_points(long long sec[], long long chg[], int max)
 {
-    char buf[256];
-    if (set.lock) pthread_mutex_lock(set.lock);
-    snprintf(buf, sizeof(buf), "%s", set.save ? set.save : "");
-    if (set.lock) pthread_mutex_unlock(set.lock);
-    int n = 0;
-    char *sp, *a = strtok_r(buf, " \t", &sp);
-    while (a && n < max) {
-        char *b = strtok_r(NULL, " \t", &sp);
-        if (!b) break;
-        sec[n] = strtoll(a, NULL, 10);
-        chg[n] = strtoll(b, NULL, 10);
-        n++;
-        a = strtok_r(NULL, " \t", &sp);
-    }
-    return n;
+    return set.save_points ? set.save_points(sec, chg, max) : 0;
 }
 
 bool persist_has_save_points(void)
@@ -168,6 +230,8 @@ bool persist_has_save_points(void)
 
 void persist_cron(struct keyspace *ks)
 {
+    /* one snapshot at a time: an AOF rewrite's goes first */
+    if (snap_busy()) return;
     if (atomic_exchange(&bg_pending, false)) run_bgsave(ks);
     if (atomic_load(&bg_scheduled) && persist_bgsave_request()) {
         atomic_store(&bg_scheduled, false);

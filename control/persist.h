@@ -29,12 +29,15 @@
 #include <stdint.h>
 
 #include "keyspace.h"
+#include "snapwrite.h"
 
 /* What the control side reads from the app (pointers into its
  * configuration, and callbacks for figures only the app has). Strings are
  * read under `lock`. */
 struct persist_settings {
-    const char *dir, *dbfilename, *save;
+    const char *dir, *dbfilename;
+    /* the `save` points: (seconds, changes) pairs into sec/chg, their count */
+    int (*save_points)(long long sec[], long long chg[], int max);
     pthread_mutex_t *lock;
     const int *rdbchecksum;
     const int *stop_writes_on_bgsave_error;
@@ -99,6 +102,8 @@ size_t persist_info(char *buf, size_t cap);
 /* LASTSAVE: Unix time of the last successful save (the start time before
  * any). */
 int64_t persist_lastsave(void);
+/* What the last background save's snapshot did (control/snapwrite.h). */
+struct snapw_stats persist_last_snapshot(void);
 void persist_set_start_time(int64_t unix_s);
 
 #endif

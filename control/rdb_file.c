@@ -102,13 +102,13 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-int rdbf_save_locked(struct keyspace *ks, const char *dir, const char *name, bool compress,
-                     bool checksum, const struct rdb_aux *aux, enum rdb_usage usage,
-                     struct rdbf_save_stats *st, char *err, size_t errlen)
+int rdbf_save_with(const char *dir, const char *name, const char *tmpname, bool compress,
+                   bool checksum, rdbf_walk_fn walk, void *arg, struct rdbf_save_stats *st,
+                   char *err, size_t errlen)
 {
     int64_t t0 = store_ustime();
     char tmp[2048], dst[2048];
-    snprintf(tmp, sizeof(tmp), "%s/temp-%d.rdb", dir, (int)getpid());
+    snprintf(tmp, sizeof(tmp), "%s/%s", dir, tmpname);
     if (name[0] == '/')
         snprintf(dst, sizeof(dst), "%s", name);
     else
@@ -116,15 +116,15 @@ int rdbf_save_locked(struct keyspace *ks, const char *dir, const char *name, boo
     struct fd_sink f = {.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
     if (f.fd < 0) {
         snprintf(err, errlen,
-                 "Failed opening the temp RDB file temp-%d.rdb (in server root dir %s) for "
+                 "Failed opening the temp RDB file %s (in server root dir %s) for "
                  "saving: %s",
-                 (int)getpid(), dir, strerror(errno));
+                 tmpname, dir, strerror(errno));
         return -1;
     }
     struct rdb_out o;
     rdb_out_sink(&o, compress, checksum, fd_write, &f);
     uint64_t keys = 0;
-    int rc = rdbf_write_keyspace_locked(&o, ks, aux, usage, &keys);
+    int rc = walk(&o, arg, &keys);
     rdb_out_free(&o);
     const char *op = NULL;
     if (rc < 0) {
@@ -151,9 +151,9 @@ int rdbf_save_locked(struct keyspace *ks, const char *dir, const char *name, boo
     }
     if (rename(tmp, dst) < 0) {
         snprintf(err, errlen,
-                 "Error moving temp DB file temp-%d.rdb on the final destination %s (in server "
+                 "Error moving temp DB file %s on the final destination %s (in server "
                  "root dir %s): %s",
-                 (int)getpid(), name, dir, strerror(errno));
+                 tmpname, name, dir, strerror(errno));
         unlink(tmp);
         return -1;
     }
@@ -167,6 +167,28 @@ int rdbf_save_locked(struct keyspace *ks, const char *dir, const char *name, boo
         st->usec = store_ustime() - t0;
     }
     return 0;
+}
+
+struct locked_walk {
+    struct keyspace *ks;
+    const struct rdb_aux *aux;
+    enum rdb_usage usage;
+};
+
+static int walk_locked(struct rdb_out *o, void *arg, uint64_t *keys)
+{
+    struct locked_walk *w = arg;
+    return rdbf_write_keyspace_locked(o, w->ks, w->aux, w->usage, keys);
+}
+
+int rdbf_save_locked(struct keyspace *ks, const char *dir, const char *name, bool compress,
+                     bool checksum, const struct rdb_aux *aux, enum rdb_usage usage,
+                     struct rdbf_save_stats *st, char *err, size_t errlen)
+{
+    char tmpname[64];
+    snprintf(tmpname, sizeof(tmpname), "temp-%d.rdb", (int)getpid());
+    struct locked_walk w = {ks, aux, usage};
+    return rdbf_save_with(dir, name, tmpname, compress, checksum, walk_locked, &w, st, err, errlen);
 }
 
 /* ------------------------------------------------------------------------ */

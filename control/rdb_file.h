@@ -51,6 +51,15 @@ int rdbf_save_locked(struct keyspace *ks, const char *dir, const char *name, boo
                      bool checksum, const struct rdb_aux *aux, enum rdb_usage usage,
                      struct rdbf_save_stats *st, char *err, size_t errlen);
 
+/* The same file writing for any way of walking the keyspace (the forkless
+ * snapshot, control/snapwrite.c): walk writes everything from the header
+ * to the footer into o and returns 0 or a negative errno; tmpname is the
+ * temp file's name in dir. */
+typedef int (*rdbf_walk_fn)(struct rdb_out *o, void *arg, uint64_t *keys);
+int rdbf_save_with(const char *dir, const char *name, const char *tmpname, bool compress,
+                   bool checksum, rdbf_walk_fn walk, void *arg, struct rdbf_save_stats *st,
+                   char *err, size_t errlen);
+
 struct rdbf_load_opts {
     bool merge;    /* a loaded key replaces an existing one (DEBUG RELOAD MERGE) */
     bool checksum; /* rdbchecksum: verify the CRC */

@@ -716,9 +716,13 @@ static void tcb_input(struct net_worker *w, struct tcb *t, struct rte_mbuf *m,
         case TCP_FIN_WAIT_1:
         case TCP_FIN_WAIT_2:
             if ((t->flags & TCBF_APP_CLOSED) && len > 0) {
-                /* Linux: data for a socket the application closed resets. */
+                /* Linux: data for a socket the application closed resets.
+                 * What the application wrote before closing goes out first
+                 * (a client refused at accept reads "-ERR max number of
+                 * clients reached" before the reset, as from Redis). */
                 NET_INC(w, drop_tcp_after_close);
                 NET_INC(w, aborts);
+                if (!t->abort) tcp_output(w, t);
                 tcp_send_rst_tcb(w, t);
                 tcp_tcb_free(w, t);
                 return;

@@ -25,7 +25,7 @@ The -c 50 cases are driven twice (--client both, the default):
                    core 0 on its own kernel work (5 epoll_ctl, send and recv
                    per request) and so measures itself, ~120-150k req/s
                    whatever the server: shown for reference, "client-bound"
-  ssgen            pktgen-tests/ssgen.c (build/pktgen-tests/ssgen): a DPDK
+  ssgen            pktgen-tests/ssgen/ (build/pktgen-tests/ssgen): a DPDK
                    load generator with its own minimal TCP client on
                    net_af_packet (qdisc_bypass=1) over the client end of the
                    same veth, in the client namespace, as 198.18.0.3 with a

@@ -1,13 +1,16 @@
 """benchlib.py — what the benchmark scripts share: ports, starting and
-stopping servers by PID, redis-benchmark's CSV output, and running ssgen
-(pktgen-tests/ssgen.c, the DPDK load generator) from a network namespace."""
+stopping servers by PID, redis-benchmark's CSV output, running ssgen
+(pktgen-tests/ssgen/, the load generator) with its CSV or JSON output, and
+Slipstream on net_memif (MemifServer)."""
 import csv
 import io
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -91,6 +94,140 @@ def default_ssgen():
         if os.path.exists(cand):
             return cand
     return os.path.join(ROOT, 'build', 'pktgen-tests', 'ssgen')
+
+
+def ssgen(args, core=0, ns=None, timeout=60, binary=None, check=True):
+    """One ssgen run with `args` (its transport, load and workload options;
+    --json is added), pinned to `core` (taskset and --core), in network
+    namespace `ns` if given. Returns the JSON object of its last line plus
+    'pid' and 'exit'. RuntimeError with ssgen's message when it printed no
+    report (timeout, unreachable server, RST) or, with check, when it exited
+    non-zero (wrong replies). Removes ssgen's EAL runtime directory if it
+    could not (killed)."""
+    cmd = ['taskset', '-c', str(core), binary or default_ssgen()] + [str(a) for a in args] + [
+        '--core', str(core), '--json', '--timeout', str(timeout)]
+    if ns:
+        cmd = ['ip', 'netns', 'exec', ns] + cmd
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout + 30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    finally:
+        shutil.rmtree('/var/run/dpdk/ssgen-%d' % p.pid, ignore_errors=True)
+    lines = [ln for ln in out.splitlines() if ln.startswith('{')]
+    if not lines or (check and p.returncode != 0):
+        raise RuntimeError('ssgen %s failed (exit %s): %s'
+                           % (' '.join(cmd[-30:]), p.returncode, err.strip()[-2000:]))
+    row = json.loads(lines[-1])
+    row['pid'] = p.pid
+    row['exit'] = p.returncode
+    row['stderr'] = err
+    return row
+
+
+def dpdk_runtime_dirs():
+    """The EAL runtime directories now present (to check nothing was left)."""
+    try:
+        return set(os.listdir('/var/run/dpdk'))
+    except OSError:
+        return set()
+
+
+class MemifServer(object):
+    """Slipstream on net_memif, role=server, one worker (its lcore on core 1,
+    the control thread on core 0), the data plane at 198.18.0.2/24. The memif
+    socket is named after a fresh temporary directory; DPDK 22.11 puts it in
+    the abstract namespace by default (socket-abstract=yes), so no file is
+    left behind, and the name is unique to this server. ssgen reaches it
+    with ssgen_args() (role=client on the same socket, as 198.18.0.3).
+    Neither side needs hugepages (memif's rings and buffers are memfd shared
+    memory; --no-huge on both)."""
+    IP = '198.18.0.2'
+    CLIENT_IP = '198.18.0.3'
+
+    def __init__(self, binary, args=(), port=6390, workers=1):
+        self.binary = binary
+        self.args = [str(a) for a in args]
+        self.port = port
+        self.workers = workers
+        self.proc = None
+        self.tmp = None
+        self.pid = None
+
+    def start(self, timeout=30):
+        self.tmp = tempfile.mkdtemp(prefix='ss-memif-')
+        self.sock = os.path.join(self.tmp, 'memif.sock')
+        self.log = os.path.join(self.tmp, 'server.log')
+        cmd = [self.binary, '--port', str(self.port), '--workers', str(self.workers),
+               '--save', '', '--appendonly', 'no', '--protected-mode', 'no',
+               '--maxclients', '20000',
+               '--dataplane-port', 'net_memif0,role=server,socket=%s' % self.sock,
+               '--dataplane-ip', self.IP + '/24'] + self.args
+        with open(self.log, 'wb') as logf:
+            self.proc = subprocess.Popen(cmd, cwd=self.tmp, stdout=logf, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        self.pid = self.proc.pid
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                break
+            if b'Ready to accept connections' in open(self.log, 'rb').read():
+                return self
+            time.sleep(0.05)
+        tail = self.log_tail()
+        self.stop()
+        raise RuntimeError('memif server did not start:\n' + tail)
+
+    def log_tail(self, n=3000):
+        try:
+            with open(self.log, 'rb') as f:
+                return f.read()[-n:].decode('utf-8', 'replace')
+        except OSError:
+            return ''
+
+    def vdev(self):
+        return 'net_memif0,role=client,socket=%s' % self.sock
+
+    def ssgen_args(self):
+        return ['--vdev', self.vdev(), '--ip', self.CLIENT_IP, '--server', self.IP,
+                '--port', self.port]
+
+    def counters(self, tries=10):
+        """Every data-plane counter and gauge, by name (DPDK telemetry). The
+        telemetry socket takes one client at a time and may refuse one on a
+        busy machine: a few tries."""
+        import dptopo
+        for i in range(tries):
+            try:
+                d = dict(dptopo.telemetry(self.pid, '/slipstream/dataplane'))
+                d.update(dptopo.telemetry(self.pid, '/slipstream/tcp'))
+                return d
+            except OSError:
+                if i == tries - 1 or not self.alive():
+                    raise
+                time.sleep(0.2)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.proc is not None:
+            stop(self.proc)
+            self.proc = None
+        if self.pid:
+            shutil.rmtree('/var/run/dpdk/slipstream-%d' % self.pid, ignore_errors=True)
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *a):
+        self.stop()
 
 
 def run_ssgen(ns, iface, server, port, test, clients, requests, pipeline=1, keyspace=100000,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,7 +191,9 @@ uint64_t coll_scan_dict(struct dict *d, uint64_t cursor, long long count, struct
                         size_t *n)
 {
     struct scan_acc a = {0};
-    long long maxiter = count * 10;
+    /* Redis's count*10 bound on empty buckets, without overflowing for a
+     * huge COUNT (it then just means "until done") */
+    long long maxiter = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
     do {
         cursor = dict_scan(d, cursor, scan_collect, &a);
     } while (cursor && maxiter-- && (long long)a.n < count);

@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "digest.h"
+#include "t_zset.h"
 #include "intset.h"
 #include "listpack.h"
 #include "quicklist.h"
@@ -45,35 +46,9 @@ static void zset_elem(unsigned char d[DIGEST_LEN], const void *m, size_t mlen, d
     digest_xor(d, e, DIGEST_LEN);
 }
 
-/* A listpack score as Redis's zzlGetScore reads it. */
-static double lp_score(const unsigned char *p)
+static void zset_elem_cb(void *arg, const char *m, size_t mlen, double score)
 {
-    uint32_t len;
-    int64_t v;
-    const unsigned char *s = lp_get(p, &len, &v);
-    if (!s) return (double)v;
-    char buf[128];
-    if (len >= sizeof(buf)) len = sizeof(buf) - 1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    return strtod(buf, NULL);
-}
-
-static void digest_zset(unsigned char d[DIGEST_LEN], const struct sobj *v)
-{
-    if (v->enc == ENC_LISTPACK) {
-        unsigned char *lp = v->v.ptr;
-        for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, lp_next(lp, p))) {
-            char buf[LP_INTBUF];
-            uint32_t l;
-            const unsigned char *m = lp_get_str(p, &l, buf);
-            zset_elem(d, m, l, lp_score(lp_next(lp, p)));
-        }
-        return;
-    }
-    const struct zset *zs = v->v.ptr;
-    for (const struct zsnode *n = zset_first(zs); n; n = n->lv[0].fwd)
-        zset_elem(d, zsn_member(n), n->mlen, n->score);
+    zset_elem(arg, m, mlen, score);
 }
 
 /* Every entry in order: its ID as "<ms>.<seq>" (a dot, as Redis writes
@@ -183,7 +158,7 @@ void digest_value(unsigned char d[DIGEST_LEN], const struct sobj *v, bool has_tt
         set_iter_done(&it);
         break;
     }
-    case OBJ_ZSET: digest_zset(d, v); break;
+    case OBJ_ZSET: zset_walk(v, zset_elem_cb, d); break;
     case OBJ_HASH: {
         struct hash_iter it;
         hash_iter_init(&it, (struct sobj *)v); /* reads only */

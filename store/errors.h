@@ -7,97 +7,100 @@
 #ifndef SS_ERRORS_H
 #define SS_ERRORS_H
 
-#define SERR_LIST(X)                                                                        \
-    X(WRONGTYPE, "WRONGTYPE Operation against a key holding the wrong kind of value")       \
-    X(SYNTAX, "ERR syntax error")                                                           \
-    X(NOTINT, "ERR value is not an integer or out of range")                                \
-    X(NOTFLOAT, "ERR value is not a valid float")                                           \
-    X(OVERFLOW, "ERR increment or decrement would overflow")                                \
-    X(NOSUCHKEY, "ERR no such key")                                                         \
-    X(OUTOFRANGE, "ERR index out of range")                                                 \
-    X(NOAUTH, "NOAUTH Authentication required.")                                            \
-    X(WRONGPASS, "WRONGPASS invalid username-password pair or user is disabled.")           \
-    X(NOPASS_SET, "ERR AUTH <password> called without any password configured for the "     \
-                  "default user. Are you sure your configuration is correct?")              \
-    X(DBINDEX, "ERR DB index is out of range")                                              \
-    X(SAMEOBJ, "ERR source and destination objects are the same")                           \
-    X(BUSYKEY, "BUSYKEY Target key name already exists.")                                   \
-    X(EXPIRE_INVALID, "ERR invalid expire time in '%s' command")                            \
-    X(OOM, "OOM command not allowed when used memory > 'maxmemory'.")                       \
-    X(STRING_TOO_LONG, "ERR string exceeds maximum allowed size (proto-max-bulk-len)")      \
-    X(INCR_NAN, "ERR increment would produce NaN or Infinity")                              \
-    X(NOPROTO, "NOPROTO unsupported protocol version")                                      \
-    X(OFFSET_RANGE, "ERR offset is out of range")                                           \
-    X(BIT_RANGE, "ERR bit offset is not an integer or out of range")                        \
-    X(TIMEOUT_NEG, "ERR timeout is negative")                                               \
-    X(TIMEOUT_INVALID, "ERR timeout is not a float or out of range")                        \
-    X(NOT_POSITIVE, "ERR value is out of range, must be positive")                          \
-    X(MULTI_NESTED, "ERR MULTI calls can not be nested")                                    \
-    X(EXEC_NOMULTI, "ERR EXEC without MULTI")                                               \
-    X(DISCARD_NOMULTI, "ERR DISCARD without MULTI")                                         \
-    X(EXECABORT, "EXECABORT Transaction discarded because of previous errors.")             \
-    X(NOT_IN_MULTI, "ERR Command not allowed inside a transaction")                         \
-    X(WATCH_IN_MULTI, "ERR WATCH inside MULTI is not allowed")                              \
-    X(CLUSTER_DISABLED, "ERR This instance has cluster support disabled")                   \
-    X(UNBLOCKED, "UNBLOCKED client unblocked via CLIENT UNBLOCK")                           \
-    X(MIN_MAX_FLOAT, "ERR min or max is not a float")                                       \
-    X(MIN_MAX_LEX, "ERR min or max not valid string range item")                            \
-    X(NO_SUCH_CLIENT, "ERR No such client")                                                 \
-    X(DECR_OVERFLOW, "ERR decrement would overflow")                                        \
-    X(INVALID_CURSOR, "ERR invalid cursor")                                                 \
-    X(DB_FIRST, "ERR invalid first DB index")                                               \
-    X(DB_SECOND, "ERR invalid second DB index")                                             \
-    X(EXPIRE_NX_CONFLICT, "ERR NX and XX, GT or LT options at the same time are not "       \
-                          "compatible")                                                     \
-    X(EXPIRE_GT_LT, "ERR GT and LT options at the same time are not compatible")            \
-    X(LCS_NOT_STRING, "ERR The specified keys must contain string values")                  \
-    X(LCS_LEN_IDX, "ERR If you want both the length and indexes, please just use IDX.")     \
-    X(LCS_TOO_LONG, "ERR String too long for LCS")                                          \
-    X(LCS_MEM_LIMIT, "ERR Insufficient memory, transient memory for LCS exceeds "           \
-                     "proto-max-bulk-len")                                                  \
-    X(LCS_NOMEM, "ERR Insufficient memory, failed allocating transient memory for LCS")     \
-    X(LFU_NOT_SELECTED, "ERR An LFU maxmemory policy is not selected, access frequency "    \
-                        "not tracked. Please note that when switching between policies at " \
-                        "runtime LRU and LFU data will take some time to adjust.")          \
-    X(CMD_INVALID, "ERR Invalid command specified")                                         \
-    X(CMD_NARGS, "ERR Invalid number of arguments specified for command")                   \
-    X(CMD_BADARGS, "ERR Invalid arguments specified for command")                           \
-    X(CMD_NOKEYS, "ERR The command has no key arguments")                                   \
-    X(HASH_NOT_INT, "ERR hash value is not an integer")                                     \
-    X(HASH_NOT_FLOAT, "ERR hash value is not a float")                                      \
-    X(NAN_OR_INF, "ERR value is NaN or Infinity")                                           \
-    X(OUT_OF_RANGE, "ERR value is out of range")                                            \
-    X(NUMKEYS_POSITIVE, "ERR numkeys should be greater than 0")                             \
-    X(NUMKEYS_TOO_MANY, "ERR Number of keys can't be greater than number of args")          \
-    X(LIMIT_NEGATIVE, "ERR LIMIT can't be negative")                                        \
-    X(COUNT_POSITIVE, "ERR count should be greater than 0")                                 \
-    X(ZADD_XX_NX, "ERR XX and NX options at the same time are not compatible")              \
-    X(ZADD_GT_LT_NX, "ERR GT, LT, and/or NX options at the same time are not compatible")   \
-    X(ZADD_INCR_PAIR, "ERR INCR option supports a single increment-element pair")           \
-    X(SCORE_NAN, "ERR resulting score is not a number (NaN)")                               \
-    X(WEIGHT_FLOAT, "ERR weight value is not a float")                                      \
-    X(ZRANGE_LIMIT, "ERR syntax error, LIMIT is only supported in combination with "        \
-                    "either BYSCORE or BYLEX")                                              \
-    X(ZRANGE_WITHSCORES_LEX, "ERR syntax error, WITHSCORES not supported in combination "   \
-                             "with BYLEX")                                                  \
-    X(LFU_SELECTED, "ERR An LFU maxmemory policy is selected, idle time not tracked. "      \
-                    "Please note that when switching between policies at runtime LRU "      \
-                    "and LFU data will take some time to adjust.")                          \
-    X(DUMP_PAYLOAD, "ERR DUMP payload version or checksum are wrong")                       \
-    X(BAD_DATA_FORMAT, "ERR Bad data format")                                               \
-    X(TTL_INVALID, "ERR Invalid TTL value, must be >= 0")                                   \
-    X(IDLETIME_INVALID, "ERR Invalid IDLETIME value, must be >= 0")                         \
-    X(FREQ_INVALID, "ERR Invalid FREQ value, must be >= 0 and <= 255")                      \
-    X(BGSAVE_IN_PROGRESS, "ERR Background save already in progress")                        \
-    X(SAVE_FAILED, "ERR")                                                                   \
-    X(RELOAD_OPTIONS, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE "       \
-                      "options.")                                                           \
-    X(RELOAD_LOAD_FAILED, "ERR Error trying to load the RDB dump")                          \
-    X(SHUTDOWN_FAILED, "ERR Errors trying to SHUTDOWN. Check logs.")                        \
-    X(MISCONF, "MISCONF Redis is configured to save RDB snapshots, but it's currently "     \
-               "unable to persist to disk. Commands that may modify the data set are "      \
-               "disabled, because this instance is configured to report errors during "     \
-               "writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "    \
+#define SERR_LIST(X)                                                                             \
+    X(WRONGTYPE, "WRONGTYPE Operation against a key holding the wrong kind of value")            \
+    X(SYNTAX, "ERR syntax error")                                                                \
+    X(NOTINT, "ERR value is not an integer or out of range")                                     \
+    X(NOTFLOAT, "ERR value is not a valid float")                                                \
+    X(OVERFLOW, "ERR increment or decrement would overflow")                                     \
+    X(NOSUCHKEY, "ERR no such key")                                                              \
+    X(OUTOFRANGE, "ERR index out of range")                                                      \
+    X(NOAUTH, "NOAUTH Authentication required.")                                                 \
+    X(WRONGPASS, "WRONGPASS invalid username-password pair or user is disabled.")                \
+    X(NOPASS_SET, "ERR AUTH <password> called without any password configured for the "          \
+                  "default user. Are you sure your configuration is correct?")                   \
+    X(DBINDEX, "ERR DB index is out of range")                                                   \
+    X(SAMEOBJ, "ERR source and destination objects are the same")                                \
+    X(BUSYKEY, "BUSYKEY Target key name already exists.")                                        \
+    X(EXPIRE_INVALID, "ERR invalid expire time in '%s' command")                                 \
+    X(OOM, "OOM command not allowed when used memory > 'maxmemory'.")                            \
+    X(STRING_TOO_LONG, "ERR string exceeds maximum allowed size (proto-max-bulk-len)")           \
+    X(INCR_NAN, "ERR increment would produce NaN or Infinity")                                   \
+    X(NOPROTO, "NOPROTO unsupported protocol version")                                           \
+    X(OFFSET_RANGE, "ERR offset is out of range")                                                \
+    X(BIT_RANGE, "ERR bit offset is not an integer or out of range")                             \
+    X(TIMEOUT_NEG, "ERR timeout is negative")                                                    \
+    X(TIMEOUT_INVALID, "ERR timeout is not a float or out of range")                             \
+    X(NOT_POSITIVE, "ERR value is out of range, must be positive")                               \
+    X(MULTI_NESTED, "ERR MULTI calls can not be nested")                                         \
+    X(EXEC_NOMULTI, "ERR EXEC without MULTI")                                                    \
+    X(DISCARD_NOMULTI, "ERR DISCARD without MULTI")                                              \
+    X(EXECABORT, "EXECABORT Transaction discarded because of previous errors.")                  \
+    X(NOT_IN_MULTI, "ERR Command not allowed inside a transaction")                              \
+    X(WATCH_IN_MULTI, "ERR WATCH inside MULTI is not allowed")                                   \
+    X(CLUSTER_DISABLED, "ERR This instance has cluster support disabled")                        \
+    X(UNBLOCKED, "UNBLOCKED client unblocked via CLIENT UNBLOCK")                                \
+    X(MIN_MAX_FLOAT, "ERR min or max is not a float")                                            \
+    X(MIN_MAX_LEX, "ERR min or max not valid string range item")                                 \
+    X(NO_SUCH_CLIENT, "ERR No such client")                                                      \
+    X(DECR_OVERFLOW, "ERR decrement would overflow")                                             \
+    X(INVALID_CURSOR, "ERR invalid cursor")                                                      \
+    X(DB_FIRST, "ERR invalid first DB index")                                                    \
+    X(DB_SECOND, "ERR invalid second DB index")                                                  \
+    X(EXPIRE_NX_CONFLICT, "ERR NX and XX, GT or LT options at the same time are not "            \
+                          "compatible")                                                          \
+    X(EXPIRE_GT_LT, "ERR GT and LT options at the same time are not compatible")                 \
+    X(LCS_NOT_STRING, "ERR The specified keys must contain string values")                       \
+    X(LCS_LEN_IDX, "ERR If you want both the length and indexes, please just use IDX.")          \
+    X(LCS_TOO_LONG, "ERR String too long for LCS")                                               \
+    X(LCS_MEM_LIMIT, "ERR Insufficient memory, transient memory for LCS exceeds "                \
+                     "proto-max-bulk-len")                                                       \
+    X(LCS_NOMEM, "ERR Insufficient memory, failed allocating transient memory for LCS")          \
+    X(LFU_NOT_SELECTED, "ERR An LFU maxmemory policy is not selected, access frequency "         \
+                        "not tracked. Please note that when switching between policies at "      \
+                        "runtime LRU and LFU data will take some time to adjust.")               \
+    X(CMD_INVALID, "ERR Invalid command specified")                                              \
+    X(CMD_NARGS, "ERR Invalid number of arguments specified for command")                        \
+    X(CMD_BADARGS, "ERR Invalid arguments specified for command")                                \
+    X(CMD_NOKEYS, "ERR The command has no key arguments")                                        \
+    X(HASH_NOT_INT, "ERR hash value is not an integer")                                          \
+    X(HASH_NOT_FLOAT, "ERR hash value is not a float")                                           \
+    X(NAN_OR_INF, "ERR value is NaN or Infinity")                                                \
+    X(OUT_OF_RANGE, "ERR value is out of range")                                                 \
+    X(NUMKEYS_POSITIVE, "ERR numkeys should be greater than 0")                                  \
+    X(NUMKEYS_TOO_MANY, "ERR Number of keys can't be greater than number of args")               \
+    X(LIMIT_NEGATIVE, "ERR LIMIT can't be negative")                                             \
+    X(COUNT_POSITIVE, "ERR count should be greater than 0")                                      \
+    X(ZADD_XX_NX, "ERR XX and NX options at the same time are not compatible")                   \
+    X(ZADD_GT_LT_NX, "ERR GT, LT, and/or NX options at the same time are not compatible")        \
+    X(ZADD_INCR_PAIR, "ERR INCR option supports a single increment-element pair")                \
+    X(SCORE_NAN, "ERR resulting score is not a number (NaN)")                                    \
+    X(WEIGHT_FLOAT, "ERR weight value is not a float")                                           \
+    X(ZRANGE_LIMIT, "ERR syntax error, LIMIT is only supported in combination with "             \
+                    "either BYSCORE or BYLEX")                                                   \
+    X(ZRANGE_WITHSCORES_LEX, "ERR syntax error, WITHSCORES not supported in combination "        \
+                             "with BYLEX")                                                       \
+    X(LFU_SELECTED, "ERR An LFU maxmemory policy is selected, idle time not tracked. "           \
+                    "Please note that when switching between policies at runtime LRU "           \
+                    "and LFU data will take some time to adjust.")                               \
+    X(DUMP_PAYLOAD, "ERR DUMP payload version or checksum are wrong")                            \
+    X(BAD_DATA_FORMAT, "ERR Bad data format")                                                    \
+    X(TTL_INVALID, "ERR Invalid TTL value, must be >= 0")                                        \
+    X(IDLETIME_INVALID, "ERR Invalid IDLETIME value, must be >= 0")                              \
+    X(FREQ_INVALID, "ERR Invalid FREQ value, must be >= 0 and <= 255")                           \
+    X(BGSAVE_IN_PROGRESS, "ERR Background save already in progress")                             \
+    X(BGSAVE_AOF_REWRITING, "ERR An AOF log rewriting in progress: can't BGSAVE right now. Use " \
+                            "BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")  \
+    X(AOFRW_IN_PROGRESS, "ERR Background append only file rewriting already in progress")        \
+    X(SAVE_FAILED, "ERR")                                                                        \
+    X(RELOAD_OPTIONS, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE "            \
+                      "options.")                                                                \
+    X(RELOAD_LOAD_FAILED, "ERR Error trying to load the RDB dump")                               \
+    X(SHUTDOWN_FAILED, "ERR Errors trying to SHUTDOWN. Check logs.")                             \
+    X(MISCONF, "MISCONF Redis is configured to save RDB snapshots, but it's currently "          \
+               "unable to persist to disk. Commands that may modify the data set are "           \
+               "disabled, because this instance is configured to report errors during "          \
+               "writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "         \
                "Please check the Redis logs for details about the RDB error.")
 
 /* Streams (store/t_stream*.c). */

@@ -1,10 +1,29 @@
 /* snapshot.c — forkless point-in-time snapshots (see snapshot.h). */
 #include "snapshot.h"
 
+#include <stdatomic.h>
+
 #include "dict.h"
 #include "wlog.h"
 
 struct snap_state snap;
+static atomic_bool snap_slot;
+
+bool snap_claim(void)
+{
+    bool f = false;
+    return atomic_compare_exchange_strong(&snap_slot, &f, true);
+}
+
+void snap_release(void)
+{
+    atomic_store(&snap_slot, false);
+}
+
+bool snap_busy(void)
+{
+    return atomic_load(&snap_slot);
+}
 
 void snap_save_slow(struct shard *s, int db, struct kentry *e)
 {
@@ -57,21 +76,23 @@ bool snap_scan_step(struct keyspace *ks, unsigned shard, int db, uint64_t *curso
 struct open_arg {
     snap_save_fn save;
     void *arg;
+    void (*at_cut)(void *arg, uint64_t seq);
 };
 
 static void do_open(void *arg, uint64_t seq)
 {
-    (void)seq;
     struct open_arg *o = arg;
     snap.epoch++;
     snap.save = o->save;
     snap.arg = o->arg;
     snap.active = true;
+    if (o->at_cut) o->at_cut(o->arg, seq);
 }
 
-uint64_t snap_open(struct keyspace *ks, snap_save_fn save, void *arg)
+uint64_t snap_open(struct keyspace *ks, snap_save_fn save, void *arg,
+                   void (*at_cut)(void *arg, uint64_t seq))
 {
-    struct open_arg o = {save, arg};
+    struct open_arg o = {save, arg, at_cut};
     return wlog_cut(ks, do_open, &o);
 }
 

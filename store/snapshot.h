@@ -71,9 +71,18 @@ static inline void snap_created(struct shard *s, struct kentry *e)
  * open snapshot writes the ones it has not yet. Shard lock held. */
 void snap_before_flush(struct keyspace *ks, struct shard *s, int db);
 
-/* Control side (one snapshot at a time, its own thread). */
-/* Open a snapshot; returns the cut's number in the write log. */
-uint64_t snap_open(struct keyspace *ks, snap_save_fn save, void *arg);
+/* Control side (one snapshot at a time, its own thread). A snapshot's
+ * owner claims the single slot first (BGSAVE and the AOF's rewrite both
+ * take snapshots); false: another one runs. */
+bool snap_claim(void);
+void snap_release(void);
+bool snap_busy(void);
+/* Open a snapshot; returns the cut's number in the write log. at_cut (may
+ * be NULL) runs inside the cut, every shard lock held, after the epoch
+ * opened: what must be true exactly at the snapshot's point in time (count
+ * keys, start the write log for a reader that continues from it). */
+uint64_t snap_open(struct keyspace *ks, snap_save_fn save, void *arg,
+                   void (*at_cut)(void *arg, uint64_t seq));
 /* Walk up to `budget` entries of db `db` in shard `shard` from *cursor
  * (start at 0), under that shard's lock. Returns true when the walk of
  * that db in that shard is complete. */

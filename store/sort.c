@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,7 +320,10 @@ static void sort_generic(struct cmdctx *c, bool readonly)
 
     long long vlen = (long long)n;
     long long start = limit_start < 0 ? 0 : limit_start;
-    long long end = limit_count < 0 ? vlen - 1 : start + limit_count - 1;
+    /* start + count saturates: LIMIT 0 9223372036854775807 means "all" */
+    long long end = limit_count < 0                   ? vlen - 1
+                    : limit_count > LLONG_MAX - start ? LLONG_MAX
+                                                      : start + limit_count - 1;
     if (start >= vlen) {
         start = vlen - 1;
         end = vlen - 2;

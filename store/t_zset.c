@@ -147,6 +147,23 @@ unsigned long zset_obj_len(const struct sobj *o)
     return ZS(o)->length;
 }
 
+void zset_walk(const struct sobj *o, void (*fn)(void *arg, const char *m, size_t ml, double score),
+               void *arg)
+{
+    if (o->enc == ENC_LISTPACK) {
+        unsigned char *lp = o->v.ptr;
+        for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, lp_next(lp, p))) {
+            char buf[LP_INTBUF];
+            size_t l;
+            const char *m = lp_member(p, &l, buf);
+            fn(arg, m, l, lp_score(lp_next(lp, p)));
+        }
+        return;
+    }
+    for (const struct zsnode *n = zset_first(ZS(o)); n; n = n->lv[0].fwd)
+        fn(arg, zsn_member(n), n->mlen, n->score);
+}
+
 /* Redis's zsetTypeCreate: listpack if the hints fit, else skiplist. */
 static struct sobj *zobj_new(long size_hint, size_t len_hint)
 {

@@ -33,6 +33,10 @@ long zset_pop(struct cmdctx *c, const struct sarg *key, enum zset_where where, l
 
 /* Length of a zset object. */
 unsigned long zset_obj_len(const struct sobj *o);
+/* Every element, lowest score first, to fn (a member's bytes are valid
+ * during the call; integers of a listpack are formatted into a buffer). */
+void zset_walk(const struct sobj *o, void (*fn)(void *arg, const char *m, size_t ml, double score),
+               void *arg);
 
 /* listpack -> skiplist (a no-op for a skiplist); false on allocation
  * failure, the object unchanged. */

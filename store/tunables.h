@@ -1,8 +1,8 @@
 /* tunables.h — the encoding thresholds the data types read, and the
  * serialization switches DUMP/RESTORE read.
  *
- * The store includes no app/ header: app/config.c's parameter table points
- * its rows (hash-max-listpack-entries and the rest, with their *-ziplist-*
+ * The store includes no app/ header: app/config_table.c's parameter table
+ * points its rows (hash-max-listpack-entries and the rest, with their *-ziplist-*
  * aliases) straight at these fields, so CONFIG SET takes effect on the next
  * command. Readers see a plain aligned load; a command may use the old or
  * the new value while CONFIG SET runs, as in Redis between commands.
@@ -18,11 +18,12 @@ struct store_tunables {
     long long zset_max_listpack_value;   /* 64 */
     long long list_max_listpack_size;    /* -2: 8 KiB per quicklist node */
     long long list_compress_depth;       /* 0 */
-    long long stream_node_max_bytes;     /* 4096 (0: no limit but 1 GiB) */
-    long long stream_node_max_entries;   /* 100 (0: no limit) */
     /* DUMP/RESTORE and RDB files (store/rdb.h) */
-    int rdb_compression;       /* rdbcompression: yes */
-    int sanitize_dump_payload; /* RDB_SANITIZE_NO / YES / CLIENTS: no */
+    int rdb_compression;               /* rdbcompression: yes */
+    int sanitize_dump_payload;         /* RDB_SANITIZE_NO / YES / CLIENTS: no */
+    long long stream_node_max_bytes;   /* 4096 (0: no limit but 1 GiB) */
+    long long stream_node_max_entries; /* 100 (0: no limit) */
+    long long hll_sparse_max_bytes;    /* 3000 */
 };
 
 extern struct store_tunables store_tun;

@@ -35,6 +35,7 @@ struct unit_hdr {
 };
 
 struct wlog wlog;
+void (*volatile wlog_commit_hook)(void);
 
 static struct wlog_chunk *chunk_new(size_t need)
 {
@@ -209,6 +210,8 @@ uint64_t wlog_commit(struct wlog_buf *b)
     atomic_store_explicit(&c->committed, at + (uint32_t)need, memory_order_release);
     b->nfx = 0;
     b->scratch_len = 0;
+    void (*hook)(void) = wlog_commit_hook;
+    if (hook) hook();
     return h.seq;
 }
 

@@ -107,6 +107,11 @@ struct wlog {
 
 extern struct wlog wlog;
 
+/* Called (when set) after every unit is numbered and published, on the
+ * committing thread with its shard locks held: a reader that must react at
+ * once (the AOF with appendfsync always) wakes itself here. */
+extern void (*volatile wlog_commit_hook)(void);
+
 /* Register a thread's buffer (start-up). */
 void wlog_buf_init(struct wlog_buf *b);
 void wlog_register(struct wlog_buf *b);

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite: install dependencies, build the release and the
 # sanitizer (ASan+UBSan) trees, check formatting, run the C unit tests on
-# both builds and the integration suite against real server processes, and
-# end with one line "N passed, N failed".
+# both builds, the integration suite and the hostile-client suite against
+# real server processes, and end with one line "N passed, N failed".
 #
 #   tests/run.sh            everything
-#   QUICK=1 tests/run.sh    skip the sanitizer build's integration run
+#   QUICK=1 tests/run.sh    skip the sanitizer build's integration and hostile runs
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -109,13 +109,49 @@ if [ -z "${QUICK:-}" ]; then
 fi
 
 # The DPDK data plane (root only; skipped with the reason otherwise): the
-# end-to-end, conformance and SYN-flood suite on net_tap and net_af_packet
-# (~2 min), and the integration suite above over net_tap and over
-# net_af_packet on a veth pair (~1 min each).
+# end-to-end, conformance, SYN-flood and ssgen suite on net_tap,
+# net_af_packet and net_memif (~2 min), the latency lab's quick mode, and the
+# integration suite above over net_tap and over net_af_packet on a veth pair
+# (~1 min each).
 run_pytest dataplane --dir pktgen-tests SLIPSTREAM_BIN="$root/build/app/slipstream" \
   SS_FAULT_SECONDS=20
+
+# The latency lab's quick mode (root only): every phase of
+# pktgen-tests/latency_lab.py, short, over net_memif, its output checked for
+# form (no speed asserted); under a minute.
+stage "latency lab (--quick, net_memif)"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "latency lab: skipped (needs root: DPDK)"
+  count 0 0 1
+elif $PY pktgen-tests/latency_lab.py --quick --bin "$root/build/app/slipstream" \
+    --ssgen "$root/build/pktgen-tests/ssgen" >"$logdir/latency-lab.log" 2>&1; then
+  if grep -q "^latency_lab: skipped" "$logdir/latency-lab.log"; then
+    grep "^latency_lab: skipped" "$logdir/latency-lab.log"
+    count 0 0 1
+  else
+    grep -E "^latency_lab: (output|[0-9]+ plots)" "$logdir/latency-lab.log"
+    count 1 0
+  fi
+else
+  grep -E "^latency_lab: " "$logdir/latency-lab.log"
+  tail -30 "$logdir/latency-lab.log"
+  count 0 1
+fi
 run_pytest release-tap SLIPSTREAM_BIN="$root/build/app/slipstream" SLIPSTREAM_TRANSPORT=tap
 run_pytest release-veth SLIPSTREAM_BIN="$root/build/app/slipstream" SLIPSTREAM_TRANSPORT=veth
+
+# The hostile-client suite (tests/hostile/README.md): release and the
+# sanitizer build on kernel sockets, release on net_tap (root only, skipped
+# with the reason otherwise). tests/hostile/pytest.ini's --full is not used
+# here: CI runs the bounded counts.
+run_pytest hostile-release --dir tests/hostile SLIPSTREAM_BIN="$root/build/app/slipstream"
+if [ -z "${QUICK:-}" ]; then
+  run_pytest hostile-asan --dir tests/hostile SLIPSTREAM_BIN="$root/build-asan/app/slipstream" \
+    ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" SLIPSTREAM_SANITIZED=1
+fi
+run_pytest hostile-tap --dir tests/hostile SLIPSTREAM_BIN="$root/build/app/slipstream" \
+  SLIPSTREAM_TRANSPORT=tap
 
 stage "done"
 echo "logs: $logdir"

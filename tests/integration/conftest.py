@@ -24,6 +24,8 @@ Fixtures:
                       srv = server_factory(requirepass="pw", timeout=1)
                       srv = server_factory(config_text="maxclients 10\\n")
                   every server started this way is stopped at test end.
+  reference_factory  the same, but Debian's redis-server 7.0.15 (always; for
+                  side-by-side comparisons), on loopback kernel sockets.
 """
 
 import itertools
@@ -46,8 +48,9 @@ REPO = Path(__file__).resolve().parents[2]
 TARGET = os.environ.get("SLIPSTREAM_TARGET", "slipstream")
 IS_REDIS = TARGET == "redis"
 
+REDIS_BIN = os.environ.get("REDIS_SERVER_BIN", "/usr/bin/redis-server")
 if IS_REDIS:
-    SERVER_BIN = os.environ.get("REDIS_SERVER_BIN", "/usr/bin/redis-server")
+    SERVER_BIN = REDIS_BIN
 else:
     SERVER_BIN = os.environ.get("SLIPSTREAM_BIN",
                                 str(REPO / "build" / "app" / "slipstream"))
@@ -95,8 +98,17 @@ class Server(object):
     """One server process in its own temp dir."""
 
     def __init__(self, overrides=None, config_text=None, port=None,
-                 unix=False):
+                 unix=False, reference=False, plain=False, config_path=None,
+                 extra_args=()):
+        """reference: run Debian's redis-server instead of the server under
+        test. plain: the command line is the config file and `overrides`
+        only (no --bind, --save, --enable-debug-command). config_path: start
+        on this existing file instead of writing config_text. extra_args:
+        appended to the command line as they are."""
         self.dir = tempfile.mkdtemp(prefix="slipstream-it-")
+        self.reference = reference
+        is_redis = IS_REDIS or reference
+        bin_ = REDIS_BIN if reference else SERVER_BIN
         self.port = port or free_port()
         self.host = HOST
         self.overrides = dict(overrides or {})
@@ -105,24 +117,27 @@ class Server(object):
             self.overrides.setdefault("unixsocket",
                                       os.path.join(self.dir, "s.sock"))
             self.overrides.setdefault("unixsocketperm", "700")
-        self.config_path = None
-        args = [SERVER_BIN]
+        self.config_path = config_path
+        args = [bin_]
         if config_text is not None:
             self.config_path = os.path.join(self.dir, "server.conf")
             with open(self.config_path, "w") as f:
                 f.write(config_text)
+        if self.config_path is not None:
             args.append(self.config_path)
-        args += ["--port", str(self.port), "--bind", HOST]
-        args += COMMON_ARGS
-        if IS_REDIS:
-            args += REDIS_ONLY_ARGS
+        args += ["--port", str(self.port)]
+        if not plain:
+            args += ["--bind", HOST] + COMMON_ARGS
+            if is_redis:
+                args += REDIS_ONLY_ARGS
         for k, v in self.overrides.items():
             args += ["--" + k.replace("_", "-"), str(v)]
+        args += list(extra_args)
         self.args = args
         self.log_path = os.path.join(self.dir, "server.log")
         self.proc = None
         self.topo = None
-        if DATAPLANE:
+        if DATAPLANE and not reference:
             self.host = "198.18.%d.2" % next(_dp_nets)
             protected = "protected-mode" in self.overrides or (
                 config_text is not None and "protected-mode" in config_text)
@@ -143,7 +158,7 @@ class Server(object):
     def start(self):
         """Start the process and wait for PING; on failure clean up and raise
         with the server's log, so nothing is left behind."""
-        if DATAPLANE:
+        if DATAPLANE and not self.reference:
             return self._start_dataplane()
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.args, cwd=self.dir,
@@ -336,12 +351,15 @@ def transport(request):
     return request.param
 
 
-def _servers():
-    """A factory of started servers; stops them all when the fixture ends."""
+def _servers(reference=False):
+    """A factory of started servers; stops them all when the fixture ends.
+    make(config_text=..., plain=..., config_path=..., extra_args=...,
+    **overrides)."""
     started = []
 
-    def make(config_text=None, **overrides):
-        srv = Server(overrides, config_text=config_text)
+    def make(config_text=None, plain=False, config_path=None, extra_args=(), **overrides):
+        srv = Server(overrides, config_text=config_text, reference=reference,
+                     plain=plain, config_path=config_path, extra_args=extra_args)
         started.append(srv)
         return srv.start()
 
@@ -353,6 +371,13 @@ def _servers():
 @pytest.fixture
 def server_factory():
     yield from _servers()
+
+
+@pytest.fixture
+def reference_factory():
+    if not os.path.exists(REDIS_BIN):
+        pytest.skip("no reference redis-server at %s" % REDIS_BIN)
+    yield from _servers(reference=True)
 
 
 @pytest.fixture(scope="module")

@@ -40,6 +40,7 @@ class RefRedis(object):
     def __init__(self, dir=None, **conf):
         self.own_dir = dir is None
         self.dir = dir or tempfile.mkdtemp(prefix="refredis-")
+        self.host = "127.0.0.1"
         self.port = free_port()
         args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", self.dir, "--appendonly", "no",

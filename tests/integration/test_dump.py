@@ -52,8 +52,10 @@ def same(pair, *cmd):
     return ra
 
 
-def raw_error(srv_port, *cmd):
-    with resp.Conn("127.0.0.1", srv_port) as c:
+def raw_error(srv, *cmd):
+    """The reply as text (errors with their code) from a server (anything
+    with host and port: the server under test or the reference)."""
+    with resp.Conn(srv.host, srv.port) as c:
         v = c.call(*cmd)
         if isinstance(v, resp.RespError):
             return v.message
@@ -226,8 +228,8 @@ def test_restore_options_and_errors(pair):
     ]
     del body
     for cmd in cases:
-        ea = raw_error(ss.port, *cmd)
-        eb = raw_error(ref.port, *cmd)
+        ea = raw_error(ss, *cmd)
+        eb = raw_error(ref, *cmd)
         assert ea == eb, "%r: slipstream %r, redis %r" % (cmd[:3], ea, eb)
     for key in ("k", "l", "past", "abs", "idle"):
         assert a.exists(key) == b.exists(key), key
@@ -290,8 +292,8 @@ def _legacy_payloads():
 def test_restore_legacy_encodings(pair):
     a, b, ss, ref = pair
     for key, p in _legacy_payloads():
-        ra = raw_error(ss.port, "RESTORE", key, "0", p)
-        rb = raw_error(ref.port, "RESTORE", key, "0", p)
+        ra = raw_error(ss, "RESTORE", key, "0", p)
+        rb = raw_error(ref, "RESTORE", key, "0", p)
         assert ra == rb, "%s: slipstream %r, redis %r" % (key, ra, rb)
         assert a.execute_command("DEBUG", "DIGEST-VALUE", key) == \
             b.execute_command("DEBUG", "DIGEST-VALUE", key), key
@@ -330,8 +332,8 @@ def test_restore_empty_and_broken_legacy(pair):
         payload(0, b"\xc4"),  # unknown string encoding
     ]
     for p in cases:
-        ra = raw_error(ss.port, "RESTORE", "k", "0", p, "REPLACE")
-        rb = raw_error(ref.port, "RESTORE", "k", "0", p, "REPLACE")
+        ra = raw_error(ss, "RESTORE", "k", "0", p, "REPLACE")
+        rb = raw_error(ref, "RESTORE", "k", "0", p, "REPLACE")
         assert ra == rb, "%r: slipstream %r, redis %r" % (p[:24], ra, rb)
         assert a.exists("k") == b.exists("k")
     assert ss.alive()
@@ -345,8 +347,8 @@ def test_broken_blobs_refused_without_sanitizing(pair):
     as in Redis."""
     a, b, ss, ref = pair
     unsorted = payload(11, rdb_str(b"\x02\x00\x00\x00\x02\x00\x00\x00\x02\x00\x01\x00"))
-    assert raw_error(ref.port, "RESTORE", "u", "0", unsorted) == "OK"
-    assert raw_error(ss.port, "RESTORE", "u", "0", unsorted) == "ERR Bad data format"
+    assert raw_error(ref, "RESTORE", "u", "0", unsorted) == "OK"
+    assert raw_error(ss, "RESTORE", "u", "0", unsorted) == "ERR Bad data format"
     same(pair, "HSET", "h", "f", "1", "g", "2")
     p = bytearray(b.dump("h"))
     # entry "g" claims 2 bytes: it now swallows the backlen and runs on
@@ -354,7 +356,7 @@ def test_broken_blobs_refused_without_sanitizing(pair):
     p[i] = 0x82
     bad = bytes(p[:-10]) + b"\x0a\x00"
     bad += struct.pack("<Q", crc64(bad))
-    assert raw_error(ss.port, "RESTORE", "b", "0", bad) == "ERR Bad data format"
+    assert raw_error(ss, "RESTORE", "b", "0", bad) == "ERR Bad data format"
     assert ss.alive()
 
 
@@ -372,8 +374,8 @@ def test_sanitize_dump_payload_duplicates(pair, mode):
     body = bytes(p[:-10])
     bad = body + b"\x0a\x00"
     bad += struct.pack("<Q", crc64(bad))
-    ra = raw_error(ss.port, "RESTORE", "d", "0", bad)
-    rb = raw_error(ref.port, "RESTORE", "d", "0", bad)
+    ra = raw_error(ss, "RESTORE", "d", "0", bad)
+    rb = raw_error(ref, "RESTORE", "d", "0", bad)
     assert ra == rb == "ERR Bad data format"
 
 
@@ -404,9 +406,9 @@ def test_damaged_payloads_never_crash(pair):
             body = body[:rnd.randrange(1, len(body) + 1)]
         p = bytes(body) + b"\x0a\x00"
         p += struct.pack("<Q", crc64(p))
-        ra = raw_error(ss.port, "RESTORE", "x", "0", p, "REPLACE")
+        ra = raw_error(ss, "RESTORE", "x", "0", p, "REPLACE")
         assert ra in ("OK", "ERR Bad data format"), ra
-        rb = raw_error(ref.port, "RESTORE", "x", "0", p, "REPLACE")
+        rb = raw_error(ref, "RESTORE", "x", "0", p, "REPLACE")
         if rb == "ERR Bad data format":
             assert ra == rb, "redis refused, slipstream took %r" % p[:40]
         if ra == rb == "OK":

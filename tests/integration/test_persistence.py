@@ -56,8 +56,10 @@ def digest(c):
     return c.execute_command("DEBUG", "DIGEST")
 
 
-def raw_reply(port, *cmd):
-    with resp.Conn("127.0.0.1", port) as c:
+def raw_reply(srv, *cmd):
+    """The reply as text (errors with their code), from anything with host
+    and port (the server under test, the reference redis-server)."""
+    with resp.Conn(srv.host, srv.port) as c:
         v = c.call(*cmd)
         if isinstance(v, resp.RespError):
             return v.message
@@ -299,6 +301,7 @@ def test_old_rdb_formats(server_factory, rdbdir):
         ss.stop()
 
 
+@pytest.mark.kernel_only("a refused start-up: the data-plane launcher waits out its timeout")
 def test_redis_rdb_with_functions_is_refused(server_factory, rdbdir):
     """What we do not have yet stops the load with a clear error (and the
     file stays): function libraries (streams load: test_stream_rdb.py)."""
@@ -322,6 +325,7 @@ def test_redis_rdb_with_functions_is_refused(server_factory, rdbdir):
         assert sha(os.path.join(rdbdir, "dump.rdb")) == before
 
 
+@pytest.mark.kernel_only("a refused start-up: the data-plane launcher waits out its timeout")
 def test_module_aux_skipped_module_value_refused(server_factory, rdbdir):
     """Module AUX data is self-describing and is skipped with a warning; a
     key holding a module value cannot be loaded and stops the start-up."""
@@ -356,6 +360,7 @@ def _good_file(server_factory, rdbdir):
         return path, f.read()
 
 
+@pytest.mark.kernel_only("a refused start-up: the data-plane launcher waits out its timeout")
 def test_damaged_file_refuses_to_start_and_is_kept(server_factory, rdbdir):
     path, good = _good_file(server_factory, rdbdir)
     n = len(good)
@@ -439,19 +444,19 @@ def test_bgsave(server_factory, rdbdir):
     c = ss.client()
     workload(c, seed=6)
     want = digest(c)
-    assert raw_reply(ss.port, "BGSAVE") == "Background saving started"
+    assert raw_reply(ss, "BGSAVE") == "Background saving started"
     assert wait_for(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, 20)
     info = c.info("persistence")
     assert info["rdb_last_bgsave_status"] == "ok"
     assert info["rdb_saves"] == 1 and info["rdb_changes_since_last_save"] == 0
     assert info["rdb_last_bgsave_time_sec"] >= 0
-    assert raw_reply(ss.port, "BGSAVE", "SCHEDULE") in ("Background saving started",
+    assert raw_reply(ss, "BGSAVE", "SCHEDULE") in ("Background saving started",
                                                         "Background saving scheduled")
-    assert raw_reply(ss.port, "BGSAVE", "NOW") == "ERR syntax error"
+    assert raw_reply(ss, "BGSAVE", "NOW") == "ERR syntax error"
     assert wait_for(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, 20)
     ok, out = check_rdb(os.path.join(rdbdir, "dump.rdb"))
     assert ok, out
-    with resp.Conn("127.0.0.1", ss.port) as r:
+    with resp.Conn(ss.host, ss.port) as r:
         assert r.call("MULTI") == b"OK"
         assert r.call("BGSAVE") == b"QUEUED"
         assert r.call("EXEC") == [b"Background saving scheduled"]
@@ -490,7 +495,7 @@ def test_shutdown_saves(server_factory, rdbdir, save, args, saved):
     ss = server_factory(dir=rdbdir, save=save)
     c = ss.client()
     c.set("k", "before shutdown")
-    with resp.Conn("127.0.0.1", ss.port) as r:
+    with resp.Conn(ss.host, ss.port) as r:
         r.send_raw(resp.encode("SHUTDOWN", *args))
         assert r.read_until_closed() == b""
     assert ss.wait_exit(10) and ss.proc.returncode == 0
@@ -530,11 +535,11 @@ def test_debug_reload(server_factory, rdbdir):
         assert c.get("int") == b"42" and c.get("extra") == b"1"
         assert digest(c) == digest(rc)
         for cmd in (("DEBUG", "RELOAD", "BOGUS"),):
-            assert raw_reply(ss.port, *cmd) == raw_reply(ref.port, *cmd)
+            assert raw_reply(ss, *cmd) == raw_reply(ref, *cmd)
         os.unlink(os.path.join(rdbdir, "dump.rdb"))
-        assert raw_reply(ss.port, "DEBUG", "RELOAD", "NOSAVE") == \
+        assert raw_reply(ss, "DEBUG", "RELOAD", "NOSAVE") == \
             "ERR Error trying to load the RDB dump"
-        assert raw_reply(ref.port, "DEBUG", "RELOAD", "NOSAVE", "NOFLUSH") == \
+        assert raw_reply(ref, "DEBUG", "RELOAD", "NOSAVE", "NOFLUSH") == \
             "ERR Error trying to load the RDB dump"
     finally:
         ref.stop()
@@ -575,8 +580,8 @@ def test_lfu_counters_survive_a_restart(server_factory, rdbdir):
 # --- failures while saving ------------------------------------------------------
 
 
-def _bgsave_fails(c, port):
-    assert raw_reply(port, "BGSAVE") == "Background saving started"
+def _bgsave_fails(c, srv):
+    assert raw_reply(srv, "BGSAVE") == "Background saving started"
     assert wait_for(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, 20)
     return c.info("persistence")["rdb_last_bgsave_status"]
 
@@ -592,32 +597,32 @@ def test_unwritable_dir_misconf_like_redis(server_factory):
         rc.set("k", "v")
         shutil.rmtree(d1)
         shutil.rmtree(d2)
-        assert _bgsave_fails(c, ss.port) == "err"
-        assert _bgsave_fails(rc, ref.port) == "err"
+        assert _bgsave_fails(c, ss) == "err"
+        assert _bgsave_fails(rc, ref) == "err"
         for cmd in (("SET", "k", "x"), ("PING",), ("DEL", "k"), ("GET", "k"), ("DBSIZE",),
                     ("INCR", "n")):
-            assert raw_reply(ss.port, *cmd) == raw_reply(ref.port, *cmd), cmd
-        assert raw_reply(ss.port, "SET", "k", "x") == MISCONF
+            assert raw_reply(ss, *cmd) == raw_reply(ref, *cmd), cmd
+        assert raw_reply(ss, "SET", "k", "x") == MISCONF
         # inside MULTI the refusal flags the transaction
-        with resp.Conn("127.0.0.1", ss.port) as r, resp.Conn("127.0.0.1", ref.port) as rr:
+        with resp.Conn(ss.host, ss.port) as r, resp.Conn(ref.host, ref.port) as rr:
             for conn in (r, rr):
                 conn.call("MULTI")
             assert r.call("SET", "a", "1").message == rr.call("SET", "a", "1").message == MISCONF
             assert r.call("EXEC").message == rr.call("EXEC").message
         # SAVE fails too (with a bare ERR), and leaves the status as it was
-        assert raw_reply(ss.port, "SAVE") == raw_reply(ref.port, "SAVE") == "ERR"
+        assert raw_reply(ss, "SAVE") == raw_reply(ref, "SAVE") == "ERR"
         # SHUTDOWN cannot save: refused, and the server goes on
-        assert raw_reply(ss.port, "SHUTDOWN") == raw_reply(ref.port, "SHUTDOWN") == \
+        assert raw_reply(ss, "SHUTDOWN") == raw_reply(ref, "SHUTDOWN") == \
             "ERR Errors trying to SHUTDOWN. Check logs."
         assert ss.alive()
         # stop-writes-on-bgsave-error no: writes go through
         c.config_set("stop-writes-on-bgsave-error", "no")
         assert c.set("k", "y")
         c.config_set("stop-writes-on-bgsave-error", "yes")
-        assert raw_reply(ss.port, "SET", "k", "x") == MISCONF
+        assert raw_reply(ss, "SET", "k", "x") == MISCONF
         # the dir comes back: a good save clears the error
         os.mkdir(d1)
-        assert _bgsave_fails(c, ss.port) == "ok"
+        assert _bgsave_fails(c, ss) == "ok"
         assert c.set("k", "z")
         # SIGTERM with a save that fails: Redis keeps running, so do we
         shutil.rmtree(d1)
@@ -626,7 +631,7 @@ def test_unwritable_dir_misconf_like_redis(server_factory):
         assert ss.alive()
         assert "errors trying to shut down the server" in ss.log_tail()
         assert c.get("k") == b"z"
-        with resp.Conn("127.0.0.1", ss.port) as r:
+        with resp.Conn(ss.host, ss.port) as r:
             r.send_raw(resp.encode("SHUTDOWN", "NOSAVE"))
             r.read_until_closed()
         assert ss.wait_exit(10)
@@ -636,6 +641,7 @@ def test_unwritable_dir_misconf_like_redis(server_factory):
         shutil.rmtree(d2, ignore_errors=True)
 
 
+@pytest.mark.kernel_only("wraps the server's command line in unshare(1)")
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
                     reason="needs root and unshare(1) for a private tmpfs")
 def test_full_disk(rdbdir):
@@ -657,9 +663,9 @@ def test_full_disk(rdbdir):
         rnd = random.Random(3)
         for i in range(6):
             c.set("big%d" % i, bytes(rnd.getrandbits(8) for _ in range(500000)))
-        assert _bgsave_fails(c, srv.port) == "err"
+        assert _bgsave_fails(c, srv) == "err"
         assert "No space left on device" in srv.log_tail()
-        assert raw_reply(srv.port, "SET", "x", "1") == MISCONF
+        assert raw_reply(srv, "SET", "x", "1") == MISCONF
         assert sha(os.path.join(mine, "dump.rdb")) == before
         assert [n for n in os.listdir(mine) if n.startswith("temp-")] == []
         # room again (deleting takes stop-writes-on-bgsave-error no): the
@@ -668,8 +674,8 @@ def test_full_disk(rdbdir):
         for i in range(6):
             c.delete("big%d" % i)
         c.config_set("stop-writes-on-bgsave-error", "yes")
-        assert raw_reply(srv.port, "SET", "x", "1") == MISCONF
-        assert _bgsave_fails(c, srv.port) == "ok"
+        assert raw_reply(srv, "SET", "x", "1") == MISCONF
+        assert _bgsave_fails(c, srv) == "ok"
         assert c.set("x", "1")
     finally:
         srv.stop()

@@ -1,0 +1,745 @@
+/* aof.c — the multi-part append-only file (see aof.h): the AOF thread that
+ * reads the write log and writes the incremental file, fsync policies and
+ * group commit, rewrites on the forkless snapshot, start-up and loading. */
+#include "aof.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aof_format.h"
+#include "aof_load.h"
+#include "aof_manifest.h"
+#include "control.h"
+#include "rdb_file.h"
+#include "snapshot.h"
+#include "snapwrite.h"
+#include "tunables.h"
+#include "wlog.h"
+
+_Atomic uint64_t aof_synced_seq;
+
+static struct aof_settings set;
+
+enum { RW_IDLE = 0, RW_REQUESTED, RW_RUNNING };
+
+static struct {
+    atomic_bool on;   /* the AOF is enabled and its thread runs */
+    atomic_bool stop; /* the thread's stop request */
+    pthread_t th;
+    int efd;             /* wakes the thread (eventfd) */
+    atomic_int sleeping; /* the thread is about to wait on efd */
+    /* the manifest and the open incremental file (AOF thread; the lock
+     * guards them against INFO and the rewrite's end) */
+    pthread_mutex_t lock;
+    struct aof_manifest m;
+    int fd;
+    struct rdb_out out; /* the write buffer, sink: the incremental file */
+    int selected_db;
+    long long last_ts;
+    uint64_t written_seq; /* last unit in the buffer */
+    uint64_t pending_seq; /* written but not fsynced */
+    int64_t last_fsync_us;
+    uint64_t incr_size;    /* bytes in the incremental files */
+    uint64_t base_size;    /* bytes of the base */
+    uint64_t rewrite_base; /* aof_current_size after the last rewrite */
+    /* rewrite */
+    atomic_int rw;
+    atomic_bool enable_pending; /* CONFIG SET appendonly yes: the log starts at the cut */
+    _Atomic uint64_t rw_cut;    /* units after it go to the new file; UINT64_MAX: none */
+    bool rw_switched;
+    int64_t rw_start, last_rw_secs;
+    atomic_bool last_rw_ok, last_write_ok;
+    atomic_uint_fast64_t rewrites, rw_failures;
+    char write_err[128];
+    struct keyspace *ks;
+} A = {.fd = -1, .selected_db = -1, .efd = -1};
+
+void aof_configure(const struct aof_settings *s)
+{
+    set = *s;
+    pthread_mutex_init(&A.lock, NULL);
+    atomic_store(&A.last_rw_ok, true);
+    atomic_store(&A.last_write_ok, true);
+    atomic_store(&A.rw_cut, UINT64_MAX);
+}
+
+static int policy(void)
+{
+    return set.fsync ? *set.fsync : AOF_FSYNC_EVERYSEC;
+}
+
+bool aof_hold_replies(void)
+{
+    return atomic_load_explicit(&A.on, memory_order_relaxed) && policy() == AOF_FSYNC_ALWAYS;
+}
+
+const char *aof_write_error(void)
+{
+    return A.write_err[0] ? A.write_err : "Unknown error";
+}
+
+bool aof_writes_denied(void)
+{
+    return atomic_load_explicit(&A.on, memory_order_relaxed) &&
+           !atomic_load_explicit(&A.last_write_ok, memory_order_relaxed);
+}
+
+/* ---- names and paths ---------------------------------------------------- */
+
+static void names(char *dir, size_t dl, char *fname, size_t fl)
+{
+    if (set.lock) pthread_mutex_lock(set.lock);
+    snprintf(dir, dl, "%s/%s", set.dir && set.dir[0] ? set.dir : ".",
+             set.dirname && set.dirname[0] ? set.dirname : "appendonlydir");
+    snprintf(fname, fl, "%s", set.filename && set.filename[0] ? set.filename : "appendonly.aof");
+    if (set.lock) pthread_mutex_unlock(set.lock);
+}
+
+static void file_path(char *out, size_t n, const char *file)
+{
+    char dir[1024], fname[256];
+    names(dir, sizeof(dir), fname, sizeof(fname));
+    snprintf(out, n, "%s/%s", dir, file);
+}
+
+static bool preamble(void)
+{
+    return set.rdb_preamble ? *set.rdb_preamble != 0 : true;
+}
+
+static struct aof_file new_file(long long seq, char type, bool rdb)
+{
+    char dir[1024], fname[200];
+    names(dir, sizeof(dir), fname, sizeof(fname));
+    struct aof_file f = {.seq = seq, .type = type};
+    if (type == AOF_BASE)
+        snprintf(f.name, sizeof(f.name), "%s.%lld.base.%s", fname, seq, rdb ? "rdb" : "aof");
+    else
+        snprintf(f.name, sizeof(f.name), "%s.%lld.incr.aof", fname, seq);
+    return f;
+}
+
+static uint64_t file_size(const char *name)
+{
+    char path[2048];
+    file_path(path, sizeof(path), name);
+    struct stat st;
+    return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+static int save_manifest(char *err, size_t errlen)
+{
+    char dir[1024], fname[256], mname[300];
+    names(dir, sizeof(dir), fname, sizeof(fname));
+    snprintf(mname, sizeof(mname), "%s.manifest", fname);
+    return aofm_save(&A.m, dir, mname, err, errlen);
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static bool is_rdb_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    char sig[5];
+    bool rdb = fread(sig, 1, 5, f) == 5 && memcmp(sig, "REDIS", 5) == 0;
+    fclose(f);
+    return rdb;
+}
+
+static int load_one(struct keyspace *ks, const char *name, bool last, char *err, size_t errlen)
+{
+    char path[2048];
+    file_path(path, sizeof(path), name);
+    if (is_rdb_file(path)) {
+        struct rdbf_load_opts opts = {.checksum = set.rdbchecksum ? *set.rdbchecksum != 0 : true,
+                                      .deep = store_tun.sanitize_dump_payload == 1};
+        struct rdbf_load_result res;
+        if (rdbf_load_locked(ks, path, &opts, &res, err, errlen) < 0) return -1;
+        if (res.missing) {
+            snprintf(err, errlen, "The AOF file %s doesn't exist", name);
+            return -1;
+        }
+        return 0;
+    }
+    struct aof_load_stats st = {0};
+    bool truncated_ok = last && set.load_truncated && *set.load_truncated;
+    return aof_replay_file(path, truncated_ok, set.load_thread, &st, err, errlen);
+}
+
+int aof_load_startup(struct keyspace *ks, bool enabled, char *err, size_t errlen)
+{
+    if (!enabled) return 0;
+    A.ks = ks;
+    char dir[1024], fname[256], mpath[1400];
+    names(dir, sizeof(dir), fname, sizeof(fname));
+    snprintf(mpath, sizeof(mpath), "%s/%s.manifest", dir, fname);
+    int rc = aofm_load(&A.m, mpath, err, errlen);
+    if (rc < 0) return -1;
+    if (rc == 0) return 0; /* no AOF yet: aof_start creates one */
+    int64_t t0 = store_ustime();
+    int total = (A.m.has_base ? 1 : 0) + A.m.nincr;
+    int done = 0;
+    if (A.m.has_base) {
+        done++;
+        if (load_one(ks, A.m.base.name, done == total, err, errlen) < 0) return -1;
+        A.base_size = file_size(A.m.base.name);
+    }
+    for (int i = 0; i < A.m.nincr; i++) {
+        done++;
+        char path[2048];
+        file_path(path, sizeof(path), A.m.incr[i].name);
+        if (access(path, F_OK) != 0) {
+            snprintf(err, errlen, "The AOF file %s doesn't exist (named in the manifest)",
+                     A.m.incr[i].name);
+            return -1;
+        }
+        if (load_one(ks, A.m.incr[i].name, done == total, err, errlen) < 0) return -1;
+        A.incr_size += file_size(A.m.incr[i].name);
+    }
+    ctl_log(LOG_NOTICE, "DB loaded from append only file: %.3f seconds",
+            (double)(store_ustime() - t0) / 1e6);
+    return 1;
+}
+
+/* ---- the incremental file ----------------------------------------------- */
+
+static int fd_sink(void *arg, const void *p, size_t n)
+{
+    (void)arg;
+    const char *b = p;
+    while (n) {
+        ssize_t w = write(A.fd, b, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        b += w;
+        n -= (size_t)w;
+        A.incr_size += (uint64_t)w;
+    }
+    return 0;
+}
+
+static int open_incr(const struct aof_file *f, char *err, size_t errlen)
+{
+    char path[2048];
+    file_path(path, sizeof(path), f->name);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "Can't open the append-only file %s: %s", f->name, strerror(errno));
+        return -1;
+    }
+    A.fd = fd;
+    A.selected_db = -1; /* a new file starts with a SELECT */
+    rdb_out_free(&A.out);
+    rdb_out_sink(&A.out, false, false, fd_sink, NULL);
+    return 0;
+}
+
+/* Write the buffer out; fsync as the policy says. A failed write keeps the
+ * buffer (retried next turn) and makes the server refuse writes. */
+static void flush_and_sync(bool force_sync)
+{
+    if (A.fd < 0) return; /* enabled at run time: no file before the rewrite's cut */
+    if (A.out.len) {
+        A.out.err = 0;
+        if (rdb_out_flush(&A.out) != 0) {
+            if (atomic_exchange(&A.last_write_ok, false))
+                ctl_log_any(LOG_WARNING, "Error writing to the AOF file: %s", strerror(-A.out.err));
+            snprintf(A.write_err, sizeof(A.write_err), "%s", strerror(-A.out.err));
+            return;
+        }
+        if (!atomic_load(&A.last_write_ok)) {
+            ctl_log_any(LOG_WARNING, "AOF write error looks solved, Redis can write again.");
+            atomic_store(&A.last_write_ok, true);
+        }
+        A.pending_seq = A.written_seq;
+    }
+    int p = policy();
+    bool rewriting = atomic_load(&A.rw) == RW_RUNNING;
+    bool skip = rewriting && set.no_fsync_on_rewrite && *set.no_fsync_on_rewrite;
+    int64_t now = store_ustime();
+    bool due = force_sync || (p == AOF_FSYNC_ALWAYS && !skip) ||
+               (p == AOF_FSYNC_EVERYSEC && !skip && now - A.last_fsync_us >= 1000000);
+    if (due && A.pending_seq > atomic_load(&aof_synced_seq)) {
+        if (fdatasync(A.fd) != 0) {
+            snprintf(A.write_err, sizeof(A.write_err), "%s", strerror(errno));
+            ctl_log_any(LOG_WARNING, "Fsync error on the AOF file: %s", A.write_err);
+            atomic_store(&A.last_write_ok, false);
+            return;
+        }
+        A.last_fsync_us = now;
+    }
+    /* `always` releases replies only once fsynced; the others as written */
+    if ((p != AOF_FSYNC_ALWAYS || due) && A.pending_seq > atomic_load(&aof_synced_seq)) {
+        atomic_store(&aof_synced_seq, A.pending_seq);
+        if (p == AOF_FSYNC_ALWAYS && set.wake_workers) set.wake_workers();
+    }
+}
+
+/* A rewrite's cut was passed: units after it go to a new incremental file
+ * (the manifest names it at once, so a crash now loads old base + old
+ * incremental files + the new one). */
+static void switch_incr(uint64_t cut)
+{
+    char err[256];
+    flush_and_sync(true);
+    pthread_mutex_lock(&A.lock);
+    if (A.fd >= 0) close(A.fd);
+    A.fd = -1;
+    /* nothing at or before the cut is left to write (the log may have
+     * started at it) */
+    if (A.written_seq < cut) A.written_seq = A.pending_seq = cut;
+    struct aof_file f = new_file(A.m.incr_seq + 1, AOF_INCR, false);
+    if (open_incr(&f, err, sizeof(err)) == 0) {
+        aofm_add_incr(&A.m, &f);
+        if (save_manifest(err, sizeof(err)) != 0) ctl_log_any(LOG_WARNING, "%s", err);
+    } else {
+        ctl_log_any(LOG_WARNING, "%s", err);
+        atomic_store(&A.last_write_ok, false);
+    }
+    pthread_mutex_unlock(&A.lock);
+    A.rw_switched = true;
+}
+
+static void emit_unit(const struct wlog_unit *u)
+{
+    if (set.timestamps && *set.timestamps) {
+        long long now = (long long)time(NULL);
+        if (now != A.last_ts) {
+            aoff_timestamp(&A.out, now);
+            A.last_ts = now;
+        }
+    }
+    bool wrap = u->n > 1 && !(u->flags & WLOG_NO_WRAP);
+    const char *cur = NULL;
+    struct wlog_fx_view fx;
+    for (uint32_t i = 0; wlog_unit_fx(u, i, &cur, &fx); i++) {
+        if (fx.db != A.selected_db) {
+            aoff_select(&A.out, fx.db);
+            A.selected_db = fx.db;
+        }
+        if (i == 0 && wrap) aoff_multi(&A.out);
+        rdb_write(&A.out, fx.resp, fx.len);
+    }
+    if (wrap) aoff_exec(&A.out);
+    A.written_seq = u->seq;
+}
+
+static void kick(void)
+{
+    if (atomic_load(&A.sleeping)) {
+        uint64_t one = 1;
+        if (write(A.efd, &one, sizeof(one)) < 0) { /* full: awake already */
+        }
+    }
+}
+
+/* A rewrite's cut is pending and everything up to it is written: move to
+ * the new incremental file before the first unit after it. */
+static void maybe_switch(uint64_t next_seq)
+{
+    uint64_t cut = atomic_load(&A.rw_cut);
+    if (A.rw_switched || cut == UINT64_MAX) return;
+    if (next_seq > cut || wlog.consumed_seq >= cut) switch_incr(cut);
+}
+
+static void *aof_thread(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&A.stop)) {
+        struct wlog_unit u;
+        unsigned n = 0;
+        maybe_switch(0);
+        while (wlog_next(&u)) {
+            maybe_switch(u.seq);
+            emit_unit(&u);
+            if (++n >= 4096 || A.out.len > (4u << 20)) break; /* keep fsyncs coming */
+        }
+        if (n) {
+            flush_and_sync(false);
+            continue;
+        }
+        flush_and_sync(false); /* everysec's due fsync on a quiet server */
+        /* nothing pending: sleep until a worker kicks (fsync always) or a
+         * millisecond passes (the other policies need no hurry) */
+        atomic_store(&A.sleeping, 1);
+        if (wlog_next(&u)) { /* a unit came before we slept */
+            atomic_store(&A.sleeping, 0);
+            maybe_switch(u.seq);
+            emit_unit(&u);
+            flush_and_sync(false);
+            continue;
+        }
+        struct pollfd p = {.fd = A.efd, .events = POLLIN};
+        poll(&p, 1, policy() == AOF_FSYNC_ALWAYS ? 10 : 1);
+        atomic_store(&A.sleeping, 0);
+        uint64_t v;
+        if (p.revents & POLLIN && read(A.efd, &v, sizeof(v)) < 0) { /* spurious */
+        }
+    }
+    flush_and_sync(true);
+    return NULL;
+}
+
+/* The log calls this after every unit it numbers (store/wlog.h) while
+ * replies wait for fsync: wake the AOF thread so the fsync comes soon. */
+static void on_commit(void)
+{
+    if (policy() == AOF_FSYNC_ALWAYS) kick();
+}
+
+/* ---- start, stop -------------------------------------------------------- */
+
+static void enable_log(void *arg, uint64_t seq)
+{
+    (void)arg;
+    wlog_set_enabled_locked(true, seq);
+    atomic_store(&aof_synced_seq, seq);
+    A.written_seq = A.pending_seq = seq;
+}
+
+static int create_base_locked(struct keyspace *ks, char *err, size_t errlen)
+{
+    char dir[1024], fname[256];
+    names(dir, sizeof(dir), fname, sizeof(fname));
+    bool rdb = preamble();
+    struct aof_file f = new_file(A.m.base_seq + 1, AOF_BASE, rdb);
+    struct rdb_aux aux = {.redis_ver = set.redis_ver ? set.redis_ver : "7.0.15",
+                          .ctime = (long long)time(NULL),
+                          .aof_base = true};
+    char tmpname[64];
+    snprintf(tmpname, sizeof(tmpname), "temp-rewriteaof-%d.aof", (int)getpid());
+    int rc = snapw_save(ks, rdb ? &snapw_rdb : &snapw_aof, dir, f.name, tmpname,
+                        set.rdbcompression ? *set.rdbcompression != 0 : true,
+                        rdb && (set.rdbchecksum ? *set.rdbchecksum != 0 : true), &aux,
+                        RDB_USAGE_NONE, NULL, NULL, NULL, NULL, err, errlen);
+    if (rc != 0) return -1;
+    A.m.base = f;
+    A.m.has_base = true;
+    A.m.base_seq = f.seq;
+    A.base_size = file_size(f.name);
+    return 0;
+}
+
+static int start_thread(char *err, size_t errlen)
+{
+    if (A.efd < 0) A.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    atomic_store(&A.stop, false);
+    if (pthread_create(&A.th, NULL, aof_thread, NULL) != 0) {
+        snprintf(err, errlen, "Can't start the AOF thread");
+        return -1;
+    }
+    wlog_commit_hook = on_commit;
+    atomic_store(&A.on, true);
+    return 0;
+}
+
+int aof_start(struct keyspace *ks, bool enabled, char *err, size_t errlen)
+{
+    A.ks = ks;
+    if (!enabled) return 0;
+    char dir[1024], fname[256];
+    names(dir, sizeof(dir), fname, sizeof(fname));
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "Can't create the AOF directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    /* Redis 7: starting without any AOF file writes a base at once */
+    if (!A.m.has_base && A.m.nincr == 0 && create_base_locked(ks, err, errlen) != 0) return -1;
+    struct aof_file inc;
+    if (A.m.nincr)
+        inc = A.m.incr[A.m.nincr - 1];
+    else {
+        inc = new_file(A.m.incr_seq + 1, AOF_INCR, false);
+        aofm_add_incr(&A.m, &inc);
+    }
+    if (open_incr(&inc, err, errlen) != 0) return -1;
+    if (save_manifest(err, errlen) != 0) return -1;
+    A.rewrite_base = A.base_size + A.incr_size;
+    wlog_cut(ks, enable_log, NULL);
+    return start_thread(err, errlen);
+}
+
+static void stop_thread(void)
+{
+    if (!atomic_load(&A.on)) return;
+    atomic_store(&A.stop, true);
+    uint64_t one = 1;
+    if (write(A.efd, &one, sizeof(one)) < 0) {
+    }
+    pthread_join(A.th, NULL);
+    atomic_store(&A.on, false);
+    wlog_commit_hook = NULL;
+}
+
+static void disable_log(void *arg, uint64_t seq)
+{
+    (void)arg;
+    wlog_set_enabled_locked(false, seq);
+}
+
+void aof_shutdown(void)
+{
+    stop_thread();
+    if (A.fd >= 0) {
+        fsync(A.fd);
+        close(A.fd);
+        A.fd = -1;
+    }
+    rdb_out_free(&A.out);
+}
+
+/* ---- rewriting ---------------------------------------------------------- */
+
+/* Inside the rewrite's cut: the log starts here when the AOF is being
+ * switched on, and the AOF thread moves to a new file after this unit. */
+static void rw_at_cut(void *arg, uint64_t seq)
+{
+    (void)arg;
+    if (atomic_exchange(&A.enable_pending, false)) {
+        wlog_set_enabled_locked(true, seq);
+        atomic_store(&aof_synced_seq, seq);
+    }
+    atomic_store(&A.rw_cut, seq);
+}
+
+static void delete_file(const char *name)
+{
+    char path[2048];
+    file_path(path, sizeof(path), name);
+    unlink(path);
+}
+
+/* The rewrite: a base as of a cut; the AOF thread moves to a new
+ * incremental file for what follows the cut; at the end the manifest
+ * names the new base and that file only, and the old files go. With the
+ * AOF off, the base comes with a new empty incremental file. */
+static void *rewrite_thread(void *arg)
+{
+    (void)arg;
+    bool aof_on = atomic_load(&A.on);
+    char err[1024], dir[1024], fname[256];
+    names(dir, sizeof(dir), fname, sizeof(fname));
+    bool rdb = preamble();
+    pthread_mutex_lock(&A.lock);
+    struct aof_file base = new_file(A.m.base_seq + 1, AOF_BASE, rdb);
+    pthread_mutex_unlock(&A.lock);
+    struct rdb_aux aux = {.redis_ver = set.redis_ver ? set.redis_ver : "7.0.15",
+                          .ctime = (long long)time(NULL),
+                          .aof_base = true};
+    char tmpname[64];
+    snprintf(tmpname, sizeof(tmpname), "temp-rewriteaof-bg-%d.aof", (int)getpid());
+    int64_t t0 = (int64_t)time(NULL);
+    A.rw_switched = false;
+    int rc =
+        snapw_save(A.ks, rdb ? &snapw_rdb : &snapw_aof, dir, base.name, tmpname,
+                   set.rdbcompression ? *set.rdbcompression != 0 : true,
+                   rdb && (set.rdbchecksum ? *set.rdbchecksum != 0 : true), &aux, RDB_USAGE_NONE,
+                   aof_on ? rw_at_cut : NULL, NULL, NULL, NULL, err, sizeof(err));
+    if (rc == -EBUSY) { /* a BGSAVE holds the snapshot: the cron retries */
+        atomic_store(&A.rw, RW_REQUESTED);
+        return NULL;
+    }
+    /* the AOF thread moves past the cut within a turn of its loop */
+    for (int i = 0; rc == 0 && aof_on && !A.rw_switched && i < 5000; i++) {
+        kick();
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+        if (!atomic_load(&A.on)) break;
+    }
+    if (rc == 0 && aof_on && !A.rw_switched) {
+        snprintf(err, sizeof(err), "the AOF thread did not reach the rewrite's cut");
+        rc = -1;
+    }
+    pthread_mutex_lock(&A.lock);
+    if (rc == 0) {
+        struct aof_manifest old = A.m, nm;
+        aofm_init(&nm);
+        nm.has_base = true;
+        nm.base = base;
+        nm.base_seq = base.seq;
+        nm.incr_seq = old.incr_seq;
+        struct aof_file keep;
+        if (aof_on) {
+            keep = old.incr[old.nincr - 1]; /* opened at the cut */
+        } else {
+            keep = new_file(old.incr_seq + 1, AOF_INCR, false);
+            char path[2048];
+            file_path(path, sizeof(path), keep.name);
+            int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (fd >= 0) close(fd);
+        }
+        aofm_add_incr(&nm, &keep);
+        A.m = nm;
+        if (save_manifest(err, sizeof(err)) != 0) {
+            aofm_free(&A.m);
+            A.m = old;
+            rc = -1;
+        } else {
+            if (old.has_base) delete_file(old.base.name);
+            for (int i = 0; i < old.nincr; i++)
+                if (strcmp(old.incr[i].name, keep.name) != 0) delete_file(old.incr[i].name);
+            for (int i = 0; i < old.nhist; i++) delete_file(old.hist[i].name);
+            aofm_free(&old);
+            A.base_size = file_size(base.name);
+            A.incr_size = file_size(keep.name);
+            A.rewrite_base = A.base_size + A.incr_size;
+        }
+    } else {
+        delete_file(base.name);
+    }
+    pthread_mutex_unlock(&A.lock);
+    atomic_store(&A.rw_cut, UINT64_MAX);
+    A.last_rw_secs = (int64_t)time(NULL) - t0;
+    if (rc == 0) {
+        atomic_fetch_add(&A.rewrites, 1);
+        atomic_store(&A.rw_failures, 0);
+        atomic_store(&A.last_rw_ok, true);
+        ctl_log_any(LOG_NOTICE, "Background AOF rewrite finished successfully");
+    } else {
+        atomic_fetch_add(&A.rw_failures, 1);
+        atomic_store(&A.last_rw_ok, false);
+        ctl_log_any(LOG_WARNING, "Background AOF rewrite failed: %s", err);
+    }
+    atomic_store(&A.rw, RW_IDLE);
+    return NULL;
+}
+
+static int start_rewrite(void)
+{
+    int idle = RW_IDLE;
+    if (!atomic_compare_exchange_strong(&A.rw, &idle, RW_RUNNING)) return -1;
+    A.rw_start = (int64_t)time(NULL);
+    pthread_t th;
+    if (pthread_create(&th, NULL, rewrite_thread, NULL) != 0) {
+        atomic_store(&A.rw, RW_IDLE);
+        return -1;
+    }
+    pthread_detach(th);
+    ctl_log(LOG_NOTICE, "Background append only file rewriting started");
+    return 0;
+}
+
+bool aof_rewrite_in_progress(void)
+{
+    return atomic_load(&A.rw) == RW_RUNNING;
+}
+
+int aof_request_rewrite(void)
+{
+    if (atomic_load(&A.rw) == RW_RUNNING) return -1;
+    if (!A.ks) return -1;
+    char dir[1024], fname[256];
+    names(dir, sizeof(dir), fname, sizeof(fname));
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return -1;
+    /* one snapshot at a time: after a BGSAVE's (the cron starts it) */
+    if (snap_busy()) {
+        atomic_store(&A.rw, RW_REQUESTED);
+        return 1;
+    }
+    if (atomic_load(&A.rw) == RW_REQUESTED) atomic_store(&A.rw, RW_IDLE);
+    return start_rewrite() == 0 ? 0 : -1;
+}
+
+int aof_set_enabled(struct keyspace *ks, bool on, char *err, size_t errlen)
+{
+    if (on == atomic_load(&A.on)) return 0;
+    if (!on) {
+        wlog_cut(ks, disable_log, NULL);
+        aof_shutdown();
+        return 0;
+    }
+    /* on at run time: a rewrite makes the base; the log starts at its cut */
+    char dir[1024], fname[256];
+    names(dir, sizeof(dir), fname, sizeof(fname));
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "Can't create the AOF directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    pthread_mutex_lock(&A.lock);
+    aofm_free(&A.m);
+    char mpath[1400];
+    snprintf(mpath, sizeof(mpath), "%s/%s.manifest", dir, fname);
+    if (aofm_load(&A.m, mpath, err, errlen) < 0) aofm_init(&A.m);
+    A.fd = -1; /* the first file opens at the rewrite's cut */
+    A.written_seq = A.pending_seq = 0;
+    pthread_mutex_unlock(&A.lock);
+    if (start_thread(err, errlen) != 0) return -1;
+    atomic_store(&A.enable_pending, true);
+    if (start_rewrite() != 0) {
+        snprintf(err, errlen, "Background append only file rewriting already in progress");
+        return -1;
+    }
+    return 0;
+}
+
+void aof_cron(struct keyspace *ks)
+{
+    A.ks = ks;
+    if (atomic_load(&A.rw) == RW_REQUESTED && !snap_busy()) {
+        atomic_store(&A.rw, RW_IDLE);
+        start_rewrite();
+    }
+    if (!atomic_load(&A.on) || atomic_load(&A.rw) != RW_IDLE) return;
+    long long perc = set.rewrite_perc ? *set.rewrite_perc : 100;
+    long long min = set.rewrite_min_size ? *set.rewrite_min_size : 64LL << 20;
+    uint64_t cur = A.base_size + A.incr_size;
+    if (!perc || cur < (uint64_t)min) return;
+    uint64_t base = A.rewrite_base ? A.rewrite_base : 1;
+    if ((cur - (cur > base ? base : cur)) * 100 / base >= (uint64_t)perc) {
+        ctl_log(LOG_NOTICE, "Starting automatic rewriting of AOF on %llu%% growth",
+                (unsigned long long)((cur - base) * 100 / base));
+        start_rewrite();
+    }
+}
+
+size_t aof_info(char *buf, size_t cap)
+{
+    bool on = atomic_load(&A.on);
+    int rw = atomic_load(&A.rw);
+    int64_t now = (int64_t)time(NULL);
+    int n = snprintf(buf, cap,
+                     "aof_enabled:%d\r\n"
+                     "aof_rewrite_in_progress:%d\r\n"
+                     "aof_rewrite_scheduled:%d\r\n"
+                     "aof_last_rewrite_time_sec:%lld\r\n"
+                     "aof_current_rewrite_time_sec:%lld\r\n"
+                     "aof_last_bgrewrite_status:%s\r\n"
+                     "aof_rewrites:%llu\r\n"
+                     "aof_rewrites_consecutive_failures:%llu\r\n"
+                     "aof_last_write_status:%s\r\n"
+                     "aof_last_cow_size:0\r\n"
+                     "module_fork_in_progress:0\r\n"
+                     "module_fork_last_cow_size:0\r\n",
+                     on ? 1 : 0, rw == RW_RUNNING, rw == RW_REQUESTED,
+                     (long long)(atomic_load(&A.rewrites) ? A.last_rw_secs : -1),
+                     (long long)(rw == RW_RUNNING ? now - A.rw_start : -1),
+                     atomic_load(&A.last_rw_ok) ? "ok" : "err",
+                     (unsigned long long)atomic_load(&A.rewrites),
+                     (unsigned long long)atomic_load(&A.rw_failures),
+                     atomic_load(&A.last_write_ok) ? "ok" : "err");
+    if (n < 0 || (size_t)n >= cap) return n < 0 ? 0 : cap - 1;
+    if (on) {
+        int k = snprintf(buf + n, cap - (size_t)n,
+                         "aof_current_size:%llu\r\n"
+                         "aof_base_size:%llu\r\n"
+                         "aof_pending_rewrite:0\r\n"
+                         "aof_buffer_length:%zu\r\n"
+                         "aof_pending_bio_fsync:0\r\n"
+                         "aof_delayed_fsync:0\r\n",
+                         (unsigned long long)(A.base_size + A.incr_size),
+                         (unsigned long long)A.base_size, A.out.len);
+        if (k > 0) n += k;
+    }
+    return (size_t)n < cap ? (size_t)n : cap - 1;
+}
