@@ -183,7 +183,8 @@ uint64_t wlog_commit(struct wlog_buf *b)
     if (b->nfx == 0) return 0;
     size_t bytes = 0;
     for (uint32_t i = 0; i < b->nfx; i++) bytes += 8 + b->fx[i].len;
-    size_t need = sizeof(struct unit_hdr) + bytes;
+    /* units start 8-byte aligned: their headers are read in place */
+    size_t need = (sizeof(struct unit_hdr) + bytes + 7) & ~(size_t)7;
     struct wlog_chunk *c = b->tail;
     uint32_t at = atomic_load_explicit(&c->committed, memory_order_relaxed);
     if (c->cap - at < need) {
@@ -312,7 +313,7 @@ bool wlog_next(struct wlog_unit *u)
         u->flags = h->flags;
         u->n = h->n;
         u->p = (const char *)(h + 1);
-        b->head_off += (uint32_t)(sizeof(*h) + h->bytes);
+        b->head_off += (uint32_t)((sizeof(*h) + h->bytes + 7) & ~(size_t)7);
         wlog.consumed_seq = want;
         return true;
     }
@@ -355,7 +356,7 @@ void wlog_set_enabled_locked(bool on, uint64_t cut_seq)
         struct wlog_buf *b = wlog.bufs[i];
         while (peek(b)) {
             const struct unit_hdr *h = peek(b);
-            b->head_off += (uint32_t)(sizeof(*h) + h->bytes);
+            b->head_off += (uint32_t)((sizeof(*h) + h->bytes + 7) & ~(size_t)7);
         }
         free_consumed(b);
     }
