@@ -1,79 +1,114 @@
 /* rax.c — the path-compressed radix tree of rax.h.
  *
- * A node is one allocation (header + label); its children live in a
- * separate array of `cap` pointers followed by `cap` first bytes, so adding
- * a child never moves the node itself. Nodes move only when their label
- * changes length (a split shortens the lower half, a merge lengthens the
- * child), and then the one pointer to them, in their parent, is updated.
+ * A node is one allocation: a 16-byte header, its label, then room for
+ * `cap` children as their first bytes (searched) and, 8-byte aligned,
+ * their pointers:
+ *
+ *     val | len+iskey | nkids cap | label[len] kbytes[cap] pad | kids[cap]
+ *
+ * so a leaf with a 9-byte label takes 25 bytes. A node moves when its
+ * label changes length (a split shortens the lower half, a merge lengthens
+ * the child) or its children outgrow their room; the one pointer to it, in
+ * its parent (or the tree's root), is then updated.
  */
 #include "rax.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#define KEYBIT 0x80000000u
+
 struct rax_node {
     void *val;
-    struct rax_node **kids; /* cap pointers, then cap first bytes */
+    uint32_t lk; /* label length | KEYBIT when a key ends here */
     uint16_t nkids, cap;
-    uint8_t iskey;
-    uint32_t len;
-    unsigned char label[];
+    unsigned char data[];
 };
 
+static inline uint32_t nlen(const struct rax_node *n)
+{
+    return n->lk & ~KEYBIT;
+}
+static inline bool iskey(const struct rax_node *n)
+{
+    return (n->lk & KEYBIT) != 0;
+}
+static inline void set_key(struct rax_node *n, bool on)
+{
+    n->lk = on ? n->lk | KEYBIT : n->lk & ~KEYBIT;
+}
+static inline unsigned char *label(struct rax_node *n)
+{
+    return n->data;
+}
+static inline const unsigned char *clabel(const struct rax_node *n)
+{
+    return n->data;
+}
 static inline unsigned char *kbytes(const struct rax_node *n)
 {
-    return (unsigned char *)(n->kids + n->cap);
+    return (unsigned char *)n->data + nlen(n);
+}
+static inline size_t kids_off(uint32_t len, unsigned cap)
+{
+    return (len + cap + 7) & ~(size_t)7;
+}
+static inline struct rax_node **kids(const struct rax_node *n)
+{
+    return (struct rax_node **)((unsigned char *)n->data + kids_off(nlen(n), n->cap));
+}
+static inline size_t node_size(uint32_t len, unsigned cap)
+{
+    if (!cap) return sizeof(struct rax_node) + len;
+    return sizeof(struct rax_node) + kids_off(len, cap) + cap * sizeof(struct rax_node *);
+}
+static inline size_t size_of(const struct rax_node *n)
+{
+    return node_size(nlen(n), n->cap);
 }
 
-static inline size_t node_size(uint32_t len)
+static struct rax_node *node_new(struct rax *r, const unsigned char *lab, size_t len, unsigned cap)
 {
-    return sizeof(struct rax_node) + len;
-}
-
-static inline size_t kids_size(unsigned cap)
-{
-    return cap * (sizeof(struct rax_node *) + 1);
-}
-
-static struct rax_node *node_new(struct rax *r, const unsigned char *label, size_t len)
-{
-    struct rax_node *n = malloc(node_size((uint32_t)len));
+    struct rax_node *n = malloc(node_size((uint32_t)len, cap));
     if (!n) return NULL;
     n->val = NULL;
-    n->kids = NULL;
-    n->nkids = n->cap = 0;
-    n->iskey = 0;
-    n->len = (uint32_t)len;
-    if (len) memcpy(n->label, label, len);
-    r->bytes += node_size(n->len);
+    n->lk = (uint32_t)len;
+    n->nkids = 0;
+    n->cap = (uint16_t)cap;
+    if (len) memcpy(n->data, lab, len);
+    r->bytes += size_of(n);
     r->nnodes++;
     return n;
 }
 
 static void node_free(struct rax *r, struct rax_node *n)
 {
-    r->bytes -= node_size(n->len) + kids_size(n->cap);
+    r->bytes -= size_of(n);
     r->nnodes--;
-    free(n->kids);
     free(n);
 }
 
-/* Resize n's child array to cap entries (>= nkids). */
-static bool kids_resize(struct rax *r, struct rax_node *n, unsigned cap)
+/* A copy of n with label lab[len] and room for cap children (>= nkids),
+ * its value, key flag and children kept; n is freed. NULL on allocation
+ * failure (n then untouched). */
+static struct rax_node *node_rebuild(struct rax *r, struct rax_node *n, const unsigned char *lab,
+                                     size_t len, unsigned cap)
 {
-    if (cap == n->cap) return true;
-    struct rax_node **k = malloc(kids_size(cap) ? kids_size(cap) : 1);
-    if (!k) return false;
+    struct rax_node *m = malloc(node_size((uint32_t)len, cap));
+    if (!m) return NULL;
+    m->val = n->val;
+    m->lk = (uint32_t)len | (n->lk & KEYBIT);
+    m->nkids = n->nkids;
+    m->cap = (uint16_t)cap;
+    memmove(m->data, lab, len); /* lab may point into n */
     if (n->nkids) {
-        memcpy(k, n->kids, n->nkids * sizeof(*k));
-        memcpy((unsigned char *)(k + cap), kbytes(n), n->nkids);
+        memcpy(kbytes(m), kbytes(n), n->nkids);
+        memcpy(kids(m), kids(n), n->nkids * sizeof(struct rax_node *));
     }
-    r->bytes += kids_size(cap);
-    r->bytes -= kids_size(n->cap);
-    free(n->kids);
-    n->kids = k;
-    n->cap = (uint16_t)cap;
-    return true;
+    r->bytes += size_of(m);
+    r->bytes -= size_of(n);
+    free(n);
+    return m;
 }
 
 /* Index of the first child whose first byte is >= b (nkids if none). */
@@ -95,35 +130,42 @@ static inline unsigned child_lower(const struct rax_node *n, unsigned char b)
 static void child_insert(struct rax_node *n, unsigned i, struct rax_node *c)
 {
     unsigned char *kb = kbytes(n);
-    memmove(n->kids + i + 1, n->kids + i, (n->nkids - i) * sizeof(*n->kids));
+    struct rax_node **k = kids(n);
+    memmove(k + i + 1, k + i, (n->nkids - i) * sizeof(*k));
     memmove(kb + i + 1, kb + i, n->nkids - i);
-    n->kids[i] = c;
-    kb[i] = c->label[0];
+    k[i] = c;
+    kb[i] = c->data[0];
     n->nkids++;
 }
 
-static void child_remove(struct rax *r, struct rax_node *n, unsigned i)
+/* Room for one more child in *np (which may move; the caller re-links). */
+static bool child_room(struct rax *r, struct rax_node **np)
 {
-    unsigned char *kb = kbytes(n);
-    memmove(n->kids + i, n->kids + i + 1, (n->nkids - i - 1) * sizeof(*n->kids));
-    memmove(kb + i, kb + i + 1, n->nkids - i - 1);
-    n->nkids--;
-    if (n->nkids == 0) {
-        r->bytes -= kids_size(n->cap);
-        free(n->kids);
-        n->kids = NULL;
-        n->cap = 0;
-    } else if (n->nkids * 4 <= n->cap && n->cap > 4) {
-        kids_resize(r, n, n->nkids * 2u); /* failure only keeps the bigger array */
-    }
+    struct rax_node *n = *np;
+    if (n->nkids < n->cap) return true;
+    unsigned cap = n->cap ? n->cap * 2u : 1u;
+    if (cap > 256) cap = 256;
+    struct rax_node *m = node_rebuild(r, n, label(n), nlen(n), cap);
+    if (!m) return false;
+    *np = m;
+    return true;
 }
 
-static bool child_room(struct rax *r, struct rax_node *n)
+/* Remove child i of *np, shrinking its room when mostly empty (the node
+ * may move; the caller re-links). */
+static void child_remove(struct rax *r, struct rax_node **np, unsigned i)
 {
-    if (n->nkids < n->cap) return true;
-    unsigned cap = n->cap ? n->cap * 2u : 2u;
-    if (cap > 256) cap = 256;
-    return kids_resize(r, n, cap);
+    struct rax_node *n = *np;
+    unsigned char *kb = kbytes(n);
+    struct rax_node **k = kids(n);
+    memmove(k + i, k + i + 1, (n->nkids - i - 1) * sizeof(*k));
+    memmove(kb + i, kb + i + 1, n->nkids - i - 1);
+    n->nkids--;
+    if (n->nkids * 4u <= n->cap) {
+        /* failure only keeps the bigger room */
+        struct rax_node *m = node_rebuild(r, n, label(n), nlen(n), n->nkids * 2u);
+        if (m) *np = m;
+    }
 }
 
 struct rax *rax_new(void)
@@ -131,7 +173,7 @@ struct rax *rax_new(void)
     struct rax *r = calloc(1, sizeof(*r));
     if (!r) return NULL;
     r->bytes = sizeof(*r);
-    r->root = node_new(r, NULL, 0);
+    r->root = node_new(r, NULL, 0, 0);
     if (!r->root) {
         free(r);
         return NULL;
@@ -141,8 +183,8 @@ struct rax *rax_new(void)
 
 static void free_rec(struct rax *r, struct rax_node *n, void (*fn)(void *))
 {
-    for (unsigned i = 0; i < n->nkids; i++) free_rec(r, n->kids[i], fn);
-    if (n->iskey && fn) fn(n->val);
+    for (unsigned i = 0; i < n->nkids; i++) free_rec(r, kids(n)[i], fn);
+    if (iskey(n) && fn) fn(n->val);
     node_free(r, n);
 }
 
@@ -157,10 +199,10 @@ static uint64_t redis_nodes_rec(const struct rax_node *n)
 {
     uint64_t c = 0;
     for (unsigned i = 0; i < n->nkids; i++) {
-        const struct rax_node *k = n->kids[i];
+        const struct rax_node *k = kids(n)[i];
         /* below a branching node Redis starts a chain with a node of its
          * own, then the node where the chain ends (ours) */
-        c += 1 + (n->nkids >= 2 && k->len >= 2) + redis_nodes_rec(k);
+        c += 1 + (n->nkids >= 2 && nlen(k) >= 2) + redis_nodes_rec(k);
     }
     return c;
 }
@@ -174,14 +216,14 @@ static bool verify_rec(const struct rax *r, const struct rax_node *n, bool root,
                        uint64_t *nodes, size_t *bytes)
 {
     (*nodes)++;
-    *bytes += node_size(n->len) + kids_size(n->cap);
-    if (n->iskey) (*keys)++;
-    if (!root && n->len == 0) return false;
-    if (!root && !n->iskey && n->nkids < 2) return false;
+    *bytes += size_of(n);
+    if (iskey(n)) (*keys)++;
+    if (!root && nlen(n) == 0) return false;
+    if (!root && !iskey(n) && n->nkids < 2) return false;
     if (n->nkids > n->cap) return false;
     for (unsigned i = 0; i < n->nkids; i++) {
-        const struct rax_node *k = n->kids[i];
-        if (kbytes(n)[i] != k->label[0]) return false;
+        const struct rax_node *k = kids(n)[i];
+        if (kbytes(n)[i] != clabel(k)[0]) return false;
         if (i && kbytes(n)[i - 1] >= kbytes(n)[i]) return false;
         if (!verify_rec(r, k, false, keys, nodes, bytes)) return false;
     }
@@ -213,12 +255,13 @@ void **rax_find(const struct rax *r, const void *key, size_t len)
     struct rax_node *n = r->root;
     size_t pos = 0;
     for (;;) {
-        if (pos == len) return n->iskey ? &n->val : NULL;
+        if (pos == len) return iskey(n) ? &n->val : NULL;
         unsigned i = child_lower(n, k[pos]);
         if (i == n->nkids || kbytes(n)[i] != k[pos]) return NULL;
-        struct rax_node *c = n->kids[i];
-        if (c->len > len - pos || memcmp(c->label, k + pos, c->len) != 0) return NULL;
-        pos += c->len;
+        struct rax_node *c = kids(n)[i];
+        uint32_t cl = nlen(c);
+        if (cl > len - pos || memcmp(c->data, k + pos, cl) != 0) return NULL;
+        pos += cl;
         n = c;
     }
 }
@@ -226,16 +269,17 @@ void **rax_find(const struct rax *r, const void *key, size_t len)
 int rax_insert(struct rax *r, const void *key, size_t len, void *val, void **old, bool overwrite)
 {
     const unsigned char *k = key;
+    struct rax_node **link = &r->root; /* where n hangs */
     struct rax_node *n = r->root;
     size_t pos = 0;
     for (;;) {
         if (pos == len) {
-            if (n->iskey) {
+            if (iskey(n)) {
                 if (old) *old = n->val;
                 if (overwrite) n->val = val;
                 return 0;
             }
-            n->iskey = 1;
+            set_key(n, true);
             n->val = val;
             r->nkeys++;
             return 1;
@@ -243,18 +287,27 @@ int rax_insert(struct rax *r, const void *key, size_t len, void *val, void **old
         unsigned i = child_lower(n, k[pos]);
         if (i == n->nkids || kbytes(n)[i] != k[pos]) {
             /* no edge starts with this byte: a new leaf holds the rest */
-            if (!child_room(r, n)) return -1;
-            struct rax_node *leaf = node_new(r, k + pos, len - pos);
+            struct rax_node *leaf = node_new(r, k + pos, len - pos, 0);
             if (!leaf) return -1;
-            leaf->iskey = 1;
+            if (!child_room(r, link)) {
+                node_free(r, leaf);
+                return -1;
+            }
+            n = *link;
+            set_key(leaf, true);
             leaf->val = val;
             child_insert(n, i, leaf);
             r->nkeys++;
             return 1;
         }
-        struct rax_node *c = n->kids[i];
-        size_t m = common_prefix(c->label, c->len, k + pos, len - pos);
-        if (m == c->len) {
+        struct rax_node **clink = &kids(n)[i];
+        struct rax_node *c = *clink;
+        uint32_t cl = nlen(c);
+        size_t m = 0;
+        size_t lim = cl < len - pos ? cl : len - pos;
+        while (m < lim && c->data[m] == k[pos + m]) m++;
+        if (m == cl) {
+            link = clink;
             n = c;
             pos += m;
             continue;
@@ -262,81 +315,92 @@ int rax_insert(struct rax *r, const void *key, size_t len, void *val, void **old
         /* the key leaves c's label after m bytes: split c into an upper
          * node holding label[0..m) and c holding the rest */
         bool ends = pos + m == len;
-        struct rax_node *up = node_new(r, c->label, m);
+        struct rax_node *up = node_new(r, c->data, m, 2);
         struct rax_node *leaf = NULL;
-        if (!up || !kids_resize(r, up, 2) ||
-            (!ends && !(leaf = node_new(r, k + pos + m, len - pos - m)))) {
+        if (!up || (!ends && !(leaf = node_new(r, k + pos + m, len - pos - m, 0)))) {
             if (up) node_free(r, up);
             return -1;
         }
-        uint32_t rest = c->len - (uint32_t)m;
-        memmove(c->label, c->label + m, rest);
-        r->bytes -= node_size(c->len) - node_size(rest);
-        c->len = rest;
-        struct rax_node *shrunk = realloc(c, node_size(rest));
-        if (shrunk) c = shrunk;
-        child_insert(up, 0, c);
+        struct rax_node *lower = node_rebuild(r, c, c->data + m, cl - m, c->cap);
+        if (!lower) {
+            node_free(r, up);
+            if (leaf) node_free(r, leaf);
+            return -1;
+        }
+        child_insert(up, 0, lower);
         if (ends) {
-            up->iskey = 1;
+            set_key(up, true);
             up->val = val;
         } else {
-            leaf->iskey = 1;
+            set_key(leaf, true);
             leaf->val = val;
-            child_insert(up, leaf->label[0] < c->label[0] ? 0 : 1, leaf);
+            child_insert(up, leaf->data[0] < lower->data[0] ? 0 : 1, leaf);
         }
-        n->kids[i] = up;
+        *clink = up;
         r->nkeys++;
         return 1;
     }
 }
 
-/* Fold n's only child into n's place under parent p (n is kids[i] of p):
- * the child's label becomes n's label followed by its own. */
-static void merge_down(struct rax *r, struct rax_node *p, unsigned i, struct rax_node *n)
+/* Fold *link's only child into its place: the child's label becomes the
+ * node's label followed by its own. */
+static void merge_down(struct rax *r, struct rax_node **link)
 {
-    struct rax_node *c = n->kids[0];
-    uint32_t len = n->len + c->len;
-    struct rax_node *g = realloc(c, node_size(len));
+    struct rax_node *n = *link, *c = kids(n)[0];
+    uint32_t nl = nlen(n), cl = nlen(c);
+    struct rax_node *g = malloc(node_size(nl + cl, c->cap));
     if (!g) return; /* the tree stays valid, only less compact */
-    r->bytes += node_size(len) - node_size(g->len);
-    memmove(g->label + n->len, g->label, g->len);
-    memcpy(g->label, n->label, n->len);
-    g->len = len;
-    p->kids[i] = g;
+    g->val = c->val;
+    g->lk = (nl + cl) | (c->lk & KEYBIT);
+    g->nkids = c->nkids;
+    g->cap = c->cap;
+    memcpy(g->data, n->data, nl);
+    memcpy(g->data + nl, c->data, cl);
+    if (c->nkids) {
+        memcpy(kbytes(g), kbytes(c), c->nkids);
+        memcpy(kids(g), kids(c), c->nkids * sizeof(struct rax_node *));
+    }
+    r->bytes += size_of(g);
+    r->nnodes++;
+    node_free(r, c);
     node_free(r, n);
+    *link = g;
 }
 
 bool rax_remove(struct rax *r, const void *key, size_t len, void **old)
 {
     const unsigned char *k = key;
-    struct rax_node *n = r->root, *p = NULL, *pp = NULL;
-    unsigned pi = 0, ppi = 0;
+    struct rax_node **link = &r->root, **plink = NULL, **pplink = NULL;
+    struct rax_node *n = r->root;
+    unsigned pi = 0;
     size_t pos = 0;
-    for (;;) {
-        if (pos == len) break;
+    while (pos < len) {
         unsigned i = child_lower(n, k[pos]);
         if (i == n->nkids || kbytes(n)[i] != k[pos]) return false;
-        struct rax_node *c = n->kids[i];
-        if (c->len > len - pos || memcmp(c->label, k + pos, c->len) != 0) return false;
-        pp = p;
-        ppi = pi;
-        p = n;
+        struct rax_node *c = kids(n)[i];
+        uint32_t cl = nlen(c);
+        if (cl > len - pos || memcmp(c->data, k + pos, cl) != 0) return false;
+        pplink = plink;
+        plink = link;
+        link = &kids(n)[i];
         pi = i;
-        pos += c->len;
+        pos += cl;
         n = c;
     }
-    if (!n->iskey) return false;
+    if (!iskey(n)) return false;
     if (old) *old = n->val;
-    n->iskey = 0;
+    set_key(n, false);
     n->val = NULL;
     r->nkeys--;
     if (n == r->root) return true;
     if (n->nkids == 0) {
-        child_remove(r, p, pi);
         node_free(r, n);
-        if (p != r->root && !p->iskey && p->nkids == 1) merge_down(r, pp, ppi, p);
+        child_remove(r, plink, pi);
+        struct rax_node *p = *plink;
+        if (p != r->root && !iskey(p) && p->nkids == 1) merge_down(r, plink);
+        (void)pplink;
     } else if (n->nkids == 1) {
-        merge_down(r, p, pi, n);
+        merge_down(r, link);
     }
     return true;
 }
@@ -394,8 +458,8 @@ static bool push(struct rax_iter *it, struct rax_node *n, unsigned i)
         it->idx = x;
         it->scap = cap;
     }
-    if (it->key_len + n->len > it->key_cap) {
-        size_t cap = (it->key_len + n->len) * 2;
+    if (it->key_len + nlen(n) > it->key_cap) {
+        size_t cap = (it->key_len + nlen(n)) * 2;
         unsigned char *k = malloc(cap);
         if (!k) {
             it->oom = true;
@@ -406,8 +470,8 @@ static bool push(struct rax_iter *it, struct rax_node *n, unsigned i)
         it->key = k;
         it->key_cap = cap;
     }
-    memcpy(it->key + it->key_len, n->label, n->len);
-    it->key_len += n->len;
+    memcpy(it->key + it->key_len, clabel(n), nlen(n));
+    it->key_len += nlen(n);
     it->stack[it->depth] = n;
     it->idx[it->depth] = (uint16_t)i;
     it->depth++;
@@ -422,7 +486,7 @@ static inline struct rax_node *top(const struct rax_iter *it)
 static inline void pop(struct rax_iter *it)
 {
     it->depth--;
-    it->key_len -= it->stack[it->depth]->len;
+    it->key_len -= nlen(it->stack[it->depth]);
 }
 
 /* The iterator ends at the current node (a key), or at the end. */
@@ -443,10 +507,10 @@ static bool settle(struct rax_iter *it, bool ok)
 /* From the node on top, down to the smallest key of its subtree. */
 static bool leftmost(struct rax_iter *it)
 {
-    while (!top(it)->iskey) {
+    while (!iskey(top(it))) {
         struct rax_node *n = top(it);
         if (!n->nkids) return false; /* only an empty root */
-        if (!push(it, n->kids[0], 0)) return false;
+        if (!push(it, kids(n)[0], 0)) return false;
     }
     return true;
 }
@@ -455,9 +519,9 @@ static bool rightmost(struct rax_iter *it)
 {
     while (top(it)->nkids) {
         struct rax_node *n = top(it);
-        if (!push(it, n->kids[n->nkids - 1], n->nkids - 1u)) return false;
+        if (!push(it, kids(n)[n->nkids - 1], n->nkids - 1u)) return false;
     }
-    return top(it)->iskey;
+    return iskey(top(it));
 }
 
 /* The smallest key after every key of the subtree on top. */
@@ -468,7 +532,7 @@ static bool after_subtree(struct rax_iter *it)
         pop(it);
         struct rax_node *p = top(it);
         if (i + 1u < p->nkids) {
-            if (!push(it, p->kids[i + 1], i + 1u)) return false;
+            if (!push(it, kids(p)[i + 1], i + 1u)) return false;
             return leftmost(it);
         }
     }
@@ -483,10 +547,10 @@ static bool before_subtree(struct rax_iter *it)
         pop(it);
         struct rax_node *p = top(it);
         if (i > 0) {
-            if (!push(it, p->kids[i - 1], i - 1u)) return false;
+            if (!push(it, kids(p)[i - 1], i - 1u)) return false;
             return rightmost(it);
         }
-        if (p->iskey) return true;
+        if (iskey(p)) return true;
     }
     return false;
 }
@@ -496,7 +560,7 @@ static bool step_next(struct rax_iter *it)
 {
     struct rax_node *n = top(it);
     if (n->nkids) {
-        if (!push(it, n->kids[0], 0)) return false;
+        if (!push(it, kids(n)[0], 0)) return false;
         return leftmost(it);
     }
     return after_subtree(it);
@@ -509,7 +573,7 @@ static bool seek_ge_le(struct rax_iter *it, const unsigned char *k, size_t len, 
     for (;;) {
         struct rax_node *n = top(it);
         if (pos == len) {
-            if (n->iskey) {
+            if (iskey(n)) {
                 if (!strict) return true;
                 return ge ? step_next(it) : before_subtree(it);
             }
@@ -517,31 +581,31 @@ static bool seek_ge_le(struct rax_iter *it, const unsigned char *k, size_t len, 
         }
         unsigned i = child_lower(n, k[pos]);
         if (i < n->nkids && kbytes(n)[i] == k[pos]) {
-            struct rax_node *c = n->kids[i];
-            size_t m = common_prefix(c->label, c->len, k + pos, len - pos);
+            struct rax_node *c = kids(n)[i];
+            size_t m = common_prefix(clabel(c), nlen(c), k + pos, len - pos);
             if (!push(it, c, i)) return false;
-            if (m == c->len) {
+            if (m == nlen(c)) {
                 pos += m;
                 continue;
             }
             /* c's subtree is entirely above the key (the key ends inside
              * the label, or the label's next byte is greater), or below */
-            bool above = pos + m == len || c->label[m] > k[pos + m];
+            bool above = pos + m == len || clabel(c)[m] > k[pos + m];
             if (above) return ge ? leftmost(it) : before_subtree(it);
             return ge ? after_subtree(it) : rightmost(it);
         }
         if (ge) {
             if (i < n->nkids) {
-                if (!push(it, n->kids[i], i)) return false;
+                if (!push(it, kids(n)[i], i)) return false;
                 return leftmost(it);
             }
             return after_subtree(it);
         }
         if (i > 0) {
-            if (!push(it, n->kids[i - 1], i - 1)) return false;
+            if (!push(it, kids(n)[i - 1], i - 1)) return false;
             return rightmost(it);
         }
-        if (n->iskey) return true;
+        if (iskey(n)) return true;
         return before_subtree(it);
     }
 }
