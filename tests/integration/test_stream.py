@@ -79,7 +79,17 @@ def as_str(v):
 def mask_times(v, keys=(b"seen-time", b"idle")):
     """Blank map values named in keys, and the delivery times of XINFO
     FULL's PEL entries (4-element [id, consumer, time, count] and
-    3-element [id, time, count] arrays under "pending")."""
+    3-element [id, time, count] arrays under "pending"). RESP3 maps too."""
+    if isinstance(v, resp.Map):
+        out = []
+        for k, x in v:
+            if k in keys:
+                out.append((k, "T"))
+            elif k == b"pending" and isinstance(x, list):
+                out.append((k, mask_times([k, x], keys)[1]))
+            else:
+                out.append((k, mask_times(x, keys)))
+        return out
     if isinstance(v, list):
         out = []
         i = 0
