@@ -406,7 +406,12 @@ int stream_append(struct stream *s, const struct lp_item *fv, long nfields, cons
     int64_t lp_count = nfields + 3;
     if (!(flags & SF_SAMEFIELDS)) lp_count += nfields + 1;
     items[n++] = (struct lp_item){.v = lp_count};
-    unsigned char *m = lp_append_items(lp, items, n);
+    /* the tail node grows in steps, up to about its limit (Redis
+     * preallocates 4 KiB instead: the last node of a small stream would
+     * hold room it may never use) */
+    size_t most = (size_t)store_tun.stream_node_max_bytes;
+    if (most == 0 || most > STREAM_LP_MAX_SIZE) most = STREAM_LP_MAX_SIZE;
+    unsigned char *m = lp_append_items_grow(lp, items, n, most + 256);
     if (!m) {
         if (fresh) {
             lp_free(lp);
