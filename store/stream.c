@@ -372,8 +372,13 @@ int stream_append(struct stream *s, const struct lp_item *fv, long nfields, cons
         items[n++] = (struct lp_item){.v = nfields};
         for (long i = 0; i < nfields; i++) items[n++] = fv[2 * i];
         items[n++] = (struct lp_item){.v = 0}; /* the master's terminator */
-        lp = lp_new(0);
-        unsigned char *m = lp ? lp_append_items(lp, items, n) : NULL;
+        /* a node starts with room for a good part of its entries (Redis
+         * preallocates the whole 4 KiB): fewer size classes pass by */
+        size_t room = 1024;
+        if (store_tun.stream_node_max_bytes > 0 && (size_t)store_tun.stream_node_max_bytes < room)
+            room = (size_t)store_tun.stream_node_max_bytes;
+        lp = lp_new(room);
+        unsigned char *m = lp ? lp_append_items_grow(lp, items, n, room) : NULL;
         if (!m) {
             lp_free(lp);
             goto out;

@@ -131,7 +131,8 @@ def test_one_xadd_serves_one_group_reader_with_all_its_count(cl):
     assert w.xinfo_groups("s")[0]["pending"] == 5
 
 
-@pytest.mark.parametrize("how", ["del", "set", "destroy", "rename", "flushdb", "expire"])
+@pytest.mark.parametrize("how", ["del", "set", "destroy", "rename", "flushdb", "expire",
+                                 "swapdb"])
 def test_group_readers_unblocked_when_key_or_group_goes(cl, how):
     (a,) = cl.on(0)
     (x,) = cl.on(1)
@@ -150,6 +151,8 @@ def test_group_readers_unblocked_when_key_or_group_goes(cl, how):
         w.rename("s", "s2")
     elif how == "flushdb":
         w.flushdb()
+    elif how == "swapdb":
+        w.swapdb(0, 1)  # db 1 holds no "s"
     else:
         w.pexpire("s", 1)
         time.sleep(0.05)
