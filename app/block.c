@@ -4,6 +4,7 @@
 
 #include "aof.h"
 #include "blocking.h"
+#include "cmdtable.h"
 #include "block.h"
 #include "server.h"
 #include "session.h"
@@ -112,11 +113,25 @@ void block_on_mail(struct worker *w, struct mail *m)
         return;
     }
     s->out.off = (s->flags & SF_REPLY_OFF) ? 1 : 0;
+    worker_resetstat_sync(w, &srv.resetstat_gen);
     if (m->kind == mail_block_served) {
         /* the pop is a write: its reply waits for the AOF like any other */
         if (m->seq > s->hold_seq && aof_hold_replies()) s->hold_seq = m->seq;
         reply_raw(&s->out, m->buf, m->len);
-        if (m->len && m->buf[0] == '-') worker_count_error(w, "WRONGTYPE");
+        if (m->len && m->buf[0] == '-') {
+            /* a served error (WRONGTYPE, a stream's NOGROUP / UNBLOCKED):
+             * its code in errorstats, and the blocked command failed */
+            char code[32];
+            size_t n = 0;
+            while (n + 1 < m->len && n < sizeof(code) - 1 && m->buf[n + 1] != ' ' &&
+                   m->buf[n + 1] != '\r') {
+                code[n] = m->buf[n + 1];
+                n++;
+            }
+            code[n] = '\0';
+            worker_count_error(w, code);
+            if (s->last_cmd) w->cmdstats[s->last_cmd->id].failed++;
+        }
     } else if (m->arg == BLOCK_UNBLOCK_ERROR) {
         reply_errs(&s->out, SERR_UNBLOCKED);
         worker_count_error(w, "UNBLOCKED");

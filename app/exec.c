@@ -179,6 +179,7 @@ void exec_run(struct exec_ctx *x, const struct cmd *c, int argc, struct sarg *ar
         if (!held) nsh = shards_of(&ctx, c, argc, argv, ids, kidx);
     }
 
+    worker_resetstat_sync(w, &srv.resetstat_gen);
     uint32_t errs_before = x->r->nerrors;
     uint64_t tsc0 = rte_rdtsc();
     ctx.now_ms = x->now_ms ? x->now_ms : worker_now_us(w, tsc0) / 1000;

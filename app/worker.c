@@ -15,6 +15,10 @@
 #include "session.h"
 #include "worker.h"
 
+#ifdef SS_HAVE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 #define EXPIRE_PERIOD_US 1000   /* an active-expiry slice at most every 1 ms */
 #define EXPIRE_BUDGET_US 250    /* ... of at most this long (x active-expire-effort) */
 #define CRON_PERIOD_US   100000 /* client timeouts, pause expiry: 10 times a second */
@@ -95,6 +99,12 @@ void worker_cron(struct worker *w, int64_t now_ms)
 {
     unsigned gen = atomic_load(&srv.resetstat_gen);
     if (gen != w->resetstat_seen) worker_reset_stats(w, gen);
+#ifdef SS_HAVE_JEMALLOC
+    /* what this thread freed and jemalloc keeps in its cache still counts
+     * as allocated (used_memory, whose figure Redis takes from its own
+     * counter instead): give it back ten times a second */
+    mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
+#endif
     /* the idle timeout counts reads and writes (session.c sets last_ms on
      * both); blocked and paused clients are exempt, as in Redis */
     if (cfg.timeout)

@@ -87,6 +87,14 @@ static inline int64_t worker_now_us(const struct worker *w, uint64_t tsc)
 /* CONFIG RESETSTAT on this worker's own thread: zero its counters and
  * record that it has seen generation `gen`. */
 void worker_reset_stats(struct worker *w, unsigned gen);
+/* Before this worker counts anything: apply a CONFIG RESETSTAT another
+ * worker made since (so a count that follows it is not lost to the reset
+ * the cron would make later). gen: srv.resetstat_gen. */
+static inline void worker_resetstat_sync(struct worker *w, const atomic_uint *gen)
+{
+    unsigned g = atomic_load_explicit(gen, memory_order_acquire);
+    if (g != w->resetstat_seen) worker_reset_stats(w, g);
+}
 /* From any thread: post m to worker wid's mailbox (and wake it). */
 void worker_post(unsigned wid, struct mail *m);
 /* Count an error reply (errorstats). */

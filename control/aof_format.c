@@ -4,13 +4,17 @@
  *
  * Redis's shapes: every command is a multibulk of bulk strings; a rewrite
  * emits a key as SET, or RPUSH/SADD/ZADD/HMSET in batches of 64 elements
- * (AOF_REWRITE_ITEMS_PER_CMD), then PEXPIREAT for a TTL. */
+ * (AOF_REWRITE_ITEMS_PER_CMD), a stream as Redis's rewriteStreamObject does
+ * (an XADD per entry, XSETID, then per group XGROUP CREATE ... ENTRIESREAD,
+ * an XCLAIM ... FORCE per pending entry, XGROUP CREATECONSUMER for an idle
+ * consumer), then PEXPIREAT for a TTL. */
 #include "aof_format.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "quicklist.h"
+#include "stream.h"
 #include "t_hash.h"
 #include "t_set.h"
 #include "t_zset.h"
@@ -110,6 +114,109 @@ static void zset_item(void *arg, const char *m, size_t ml, double score)
     batch_item_end(b);
 }
 
+static void bulk_sid(struct rdb_out *o, const struct sid *id)
+{
+    char buf[SID_STRLEN];
+    aoff_bulk(o, buf, (size_t)sid_fmt(buf, id));
+}
+
+static void stream_cmds(struct rdb_out *o, const struct kentry *e, struct stream *s)
+{
+    if (s->length) {
+        struct stream_iter si;
+        stream_iter_start(&si, s, NULL, NULL, false);
+        struct sid id;
+        int64_t nf;
+        while (stream_iter_next(&si, &id, &nf)) {
+            aoff_array(o, 3 + (size_t)nf * 2);
+            aoff_bulk(o, "XADD", 4);
+            aoff_bulk(o, e->key, e->klen);
+            bulk_sid(o, &id);
+            while (nf-- > 0) {
+                const char *f, *v;
+                size_t fl, vl;
+                stream_iter_field(&si, &f, &fl, &v, &vl);
+                aoff_bulk(o, f, fl);
+                aoff_bulk(o, v, vl);
+            }
+        }
+        stream_iter_stop(&si);
+    } else {
+        /* an empty stream: one entry added and trimmed away at once */
+        struct sid one = {0, 1};
+        aoff_array(o, 7);
+        aoff_bulk(o, "XADD", 4);
+        aoff_bulk(o, e->key, e->klen);
+        aoff_bulk(o, "MAXLEN", 6);
+        aoff_bulk(o, "0", 1);
+        bulk_sid(o, &one);
+        aoff_bulk(o, "x", 1);
+        aoff_bulk(o, "y", 1);
+    }
+    aoff_array(o, 7);
+    aoff_bulk(o, "XSETID", 6);
+    aoff_bulk(o, e->key, e->klen);
+    bulk_sid(o, &s->last_id);
+    aoff_bulk(o, "ENTRIESADDED", 12);
+    aoff_bulk_ll(o, (long long)s->entries_added);
+    aoff_bulk(o, "MAXDELETEDID", 12);
+    bulk_sid(o, &s->max_deleted);
+    if (!s->cgroups) return;
+    struct rax_iter gi;
+    rax_iter_start(&gi, s->cgroups);
+    rax_seek(&gi, RAX_FIRST, NULL, 0);
+    while (rax_next(&gi)) {
+        const struct sgroup *g = gi.val;
+        aoff_array(o, 7);
+        aoff_bulk(o, "XGROUP", 6);
+        aoff_bulk(o, "CREATE", 6);
+        aoff_bulk(o, e->key, e->klen);
+        aoff_bulk(o, gi.key, gi.key_len);
+        bulk_sid(o, &g->last_id);
+        aoff_bulk(o, "ENTRIESREAD", 11);
+        aoff_bulk_ll(o, g->entries_read);
+        struct rax_iter ci;
+        rax_iter_start(&ci, g->consumers);
+        rax_seek(&ci, RAX_FIRST, NULL, 0);
+        while (rax_next(&ci)) {
+            const struct sconsumer *cs = ci.val;
+            if (!rax_size(cs->pel)) {
+                aoff_array(o, 5);
+                aoff_bulk(o, "XGROUP", 6);
+                aoff_bulk(o, "CREATECONSUMER", 14);
+                aoff_bulk(o, e->key, e->klen);
+                aoff_bulk(o, gi.key, gi.key_len);
+                aoff_bulk(o, cs->name, cs->nlen);
+                continue;
+            }
+            struct rax_iter pi;
+            rax_iter_start(&pi, cs->pel);
+            rax_seek(&pi, RAX_FIRST, NULL, 0);
+            while (rax_next(&pi)) {
+                const struct snack *na = pi.val;
+                struct sid id;
+                sid_decode(pi.key, &id);
+                aoff_array(o, 12);
+                aoff_bulk(o, "XCLAIM", 6);
+                aoff_bulk(o, e->key, e->klen);
+                aoff_bulk(o, gi.key, gi.key_len);
+                aoff_bulk(o, cs->name, cs->nlen);
+                aoff_bulk(o, "0", 1);
+                bulk_sid(o, &id);
+                aoff_bulk(o, "TIME", 4);
+                aoff_bulk_ll(o, na->delivery_time);
+                aoff_bulk(o, "RETRYCOUNT", 10);
+                aoff_bulk_ll(o, (long long)na->delivery_count);
+                aoff_bulk(o, "JUSTID", 6);
+                aoff_bulk(o, "FORCE", 5);
+            }
+            rax_iter_stop(&pi);
+        }
+        rax_iter_stop(&ci);
+    }
+    rax_iter_stop(&gi);
+}
+
 bool aoff_entry(struct rdb_out *o, const struct kentry *e)
 {
     const struct sobj *v = e->val;
@@ -176,6 +283,7 @@ bool aoff_entry(struct rdb_out *o, const struct kentry *e)
         hash_iter_done(&it);
         break;
     }
+    case OBJ_STREAM: stream_cmds(o, e, v->v.ptr); break;
     default: return false; /* a type with no AOF form yet */
     }
     if (e->expire >= 0) {

@@ -22,6 +22,7 @@
 
 #include "blocking.h"
 #include "db.h"
+#include "t_stream.h"
 
 struct blk_rec {
     struct blk_rec *next, *prev;
@@ -89,14 +90,19 @@ static struct blk_shard *bshard_get(struct keyspace *ks, struct shard *s)
 /* ------------------------------------------------------------------------ */
 /* Waiters. */
 
-struct blk_client *blk_client_new(int kind, int db, uint8_t resp, const struct sarg *keys,
-                                  int nkeys, const struct sarg *dst, int64_t deadline_ms)
+/* A waiter with `extra` bytes (aligned) after its keys, at *extrap. */
+static struct blk_client *client_alloc(int kind, int db, uint8_t resp, const struct sarg *keys,
+                                       int nkeys, const struct sarg *dst, int64_t deadline_ms,
+                                       size_t extra, void **extrap)
 {
     size_t bytes = sizeof(struct blk_client) + (sizeof(struct sarg) + sizeof(void *)) * nkeys;
     for (int i = 0; i < nkeys; i++) bytes += keys[i].len;
     if (dst) bytes += dst->len;
+    size_t xoff = (bytes + 15) & ~(size_t)15;
+    if (extra) bytes = xoff + extra;
     struct blk_client *bc = calloc(1, bytes);
     if (!bc) return NULL;
+    if (extrap) *extrap = (char *)bc + xoff;
     bc->kind = (uint8_t)kind;
     bc->db = db;
     bc->resp = resp;
@@ -121,6 +127,46 @@ struct blk_client *blk_client_new(int kind, int db, uint8_t resp, const struct s
         bc->dst.len = dst->len;
     }
     atomic_init(&bc->state, BLK_WAITING);
+    return bc;
+}
+
+struct blk_client *blk_client_new(int kind, int db, uint8_t resp, const struct sarg *keys,
+                                  int nkeys, const struct sarg *dst, int64_t deadline_ms)
+{
+    return client_alloc(kind, db, resp, keys, nkeys, dst, deadline_ms, 0, NULL);
+}
+
+struct blk_client *blk_client_new_xread(int db, uint8_t resp, const struct sarg *keys,
+                                        const struct sid *ids, int nkeys, const struct sarg *group,
+                                        const struct sarg *consumer, int64_t deadline_ms)
+{
+    size_t extra = sizeof(struct blk_xread) + sizeof(struct sid) * (size_t)nkeys;
+    if (group) extra += group->len + consumer->len;
+    void *x;
+    struct blk_client *bc =
+        client_alloc(BLK_XREAD, db, resp, keys, nkeys, NULL, deadline_ms, extra, &x);
+    if (!bc) return NULL;
+    struct blk_xread *xr = x;
+    xr->ids = (struct sid *)(xr + 1);
+    /* keys were deduplicated keeping first occurrences: so are the IDs */
+    for (int d = 0; d < bc->nkeys; d++) {
+        for (int i = 0; i < nkeys; i++) {
+            if (keys[i].len == bc->keys[d].len &&
+                memcmp(keys[i].p, bc->keys[d].p, keys[i].len) == 0) {
+                xr->ids[d] = ids[i];
+                break;
+            }
+        }
+    }
+    if (group) {
+        char *p = (char *)(xr->ids + nkeys);
+        memcpy(p, group->p, group->len);
+        xr->group = (struct sarg){p, group->len};
+        p += group->len;
+        memcpy(p, consumer->p, consumer->len);
+        xr->consumer = (struct sarg){p, consumer->len};
+    }
+    bc->xr = xr;
     return bc;
 }
 
@@ -240,23 +286,24 @@ void blk_signal_locked(struct keyspace *ks, struct shard *s, int db, const char 
     if (bk) mark_ready(b, bk);
 }
 
+void blk_signal_db_locked(struct keyspace *ks, struct shard *s, int db)
+{
+    (void)ks;
+    if (!s->blk || !s->blk->nrecs) return;
+    struct dict_iter it;
+    dict_iter_init(&it, &s->blk->keys[db]);
+    struct dnode *n;
+    while ((n = dict_iter_next(&it))) mark_ready(s->blk, (struct blk_key *)n);
+    dict_iter_done(&it);
+}
+
 void blk_signal_swapdb_locked(struct keyspace *ks, int a, int b)
 {
+    /* every waited key: one that appeared may serve a pop, one that went
+     * (a stream) unblocks its group readers; the others find nothing */
     for (unsigned i = 0; i < ks->nshards; i++) {
-        struct shard *s = &ks->shards[i];
-        if (!s->blk || !s->blk->nrecs) continue;
-        int dbs[2] = {a, b};
-        for (int j = 0; j < 2; j++) {
-            struct dict_iter it;
-            dict_iter_init(&it, &s->blk->keys[dbs[j]]);
-            struct dnode *n;
-            while ((n = dict_iter_next(&it))) {
-                struct blk_key *bk = (struct blk_key *)n;
-                if (dict_find(&s->db[dbs[j]].keys, bk->key, bk->klen, bk->node.hash))
-                    mark_ready(s->blk, bk);
-            }
-            dict_iter_done(&it);
-        }
+        blk_signal_db_locked(ks, &ks->shards[i], a);
+        if (b != a) blk_signal_db_locked(ks, &ks->shards[i], b);
     }
 }
 
@@ -329,8 +376,15 @@ static void serve_key(struct keyspace *ks, struct shard *s, struct blk_key *bk,
                            .no_block = true,
                            .log = log};
         struct kentry *e = db_lookup_quiet(&c, bk->db, &key);
-        if (!e) break;
-        if (!kind_wants(bc->kind, e->val->type)) continue;
+        int ki = -1;
+        if (bc->kind == BLK_XREAD) {
+            /* stream readers: an entry after theirs, or the key or group gone */
+            for (ki = 0; ki < bc->nkeys && bc->recs[ki] != r; ki++) {
+            }
+            if (!stream_blk_servable(e ? e->val : NULL, bc, ki)) continue;
+        } else if (!e || !kind_wants(bc->kind, e->val->type)) {
+            continue;
+        }
         if (bc->kind == BLK_MOVE) {
             unsigned dsh = ks_shard_of(ks, bc->dst.p, bc->dst.len);
             if (!held_has(held, nheld, dsh)) {
@@ -346,7 +400,9 @@ static void serve_key(struct keyspace *ks, struct shard *s, struct blk_key *bk,
         /* each served client's pop is a unit of its own, after the push's
          * (the server committed its unit before serving) */
         cmd_unit_begin(&c);
-        if (bc->kind == BLK_ZPOP || bc->kind == BLK_ZMPOP)
+        if (bc->kind == BLK_XREAD)
+            stream_blk_serve(&c, bc, ki, &key);
+        else if (bc->kind == BLK_ZPOP || bc->kind == BLK_ZMPOP)
             zset_blk_serve(&c, bc, &key);
         else
             list_blk_serve(&c, bc, &key);

@@ -58,6 +58,14 @@ struct sobj *db_begin_write(struct cmdctx *c, int db, struct kentry *e)
     return val_mut(e);
 }
 
+struct sobj *db_begin_write_unsignaled(struct cmdctx *c, int db, struct kentry *e)
+{
+    struct shard *s = &c->ks->shards[e->shard];
+    snap_before_write(c->ks, s, db, e);
+    s->version++;
+    return val_mut(e);
+}
+
 void db_written(struct cmdctx *c, int db, struct kentry *e)
 {
     /* Hook point, after a change: keyspace notifications go here. */
@@ -68,8 +76,16 @@ void db_written(struct cmdctx *c, int db, struct kentry *e)
 
 /* touch: the deletion's WATCH touch, made once the key is gone (expiry:
  * Redis's stale-key rule needs to see the key absent; watch.h). */
+/* A stream is going from key e: its group readers must hear (blocking.h). */
+static inline void stream_gone(struct keyspace *ks, int db, const struct kentry *e)
+{
+    struct shard *s = &ks->shards[e->shard];
+    if (e->val->type == OBJ_STREAM && s->blk) blk_signal_locked(ks, s, db, e->key, e->klen);
+}
+
 static void do_unlink_free(struct keyspace *ks, struct kdb *k, int db, struct kentry *e, bool touch)
 {
+    stream_gone(ks, db, e);
     dict_unlink_node(&k->keys, &e->node);
     if (e->expire >= 0) xindex_remove(&k->xi, e);
     if (touch) watch_touch_locked(ks, &ks->shards[e->shard], db, e->key, e->klen);
@@ -182,8 +198,8 @@ struct kentry *db_add(struct cmdctx *c, int db, const struct sarg *key, struct s
 
 void db_replace(struct cmdctx *c, struct kentry *e, struct sobj *val)
 {
-    (void)c;
     if (e->val != val) {
+        stream_gone(c->ks, c->db, e);
         /* under an LFU policy the key keeps its access history (Redis's
          * dbOverwrite); otherwise the new value is fresh */
         if (obj_lfu_policy) {
@@ -288,6 +304,7 @@ struct kentry *db_move(struct cmdctx *c, int db, struct kentry *e, int dstdb,
         if (!n) return NULL;
     }
     db_begin_write(c, db, e);
+    stream_gone(c->ks, db, e);
     struct kdb *src = &c->ks->shards[e->shard].db[db];
     int64_t expire = e->expire;
     dict_unlink_node(&src->keys, &e->node);
@@ -348,6 +365,7 @@ uint64_t db_flush_shard(struct keyspace *ks, unsigned shard, int db, bool async)
     struct shard *s = &ks->shards[shard];
     struct kdb *k = &s->db[db];
     snap_before_flush(ks, s, db);            /* the gate's step, for every entry at once */
+    blk_signal_db_locked(ks, s, db);         /* group readers of streams going */
     watch_touch_db_locked(ks, s, db, -1, 0); /* watched keys that exist */
     uint64_t n = dict_size(&k->keys);
     struct dict_iter it;

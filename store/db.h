@@ -62,6 +62,11 @@ void db_written(struct cmdctx *c, int db, struct kentry *e);
  * value or TTL changes, and change the value it returns. Call it only when
  * a change will happen: it is a write for WATCH and for snapshots. */
 struct sobj *db_begin_write(struct cmdctx *c, int db, struct kentry *e);
+/* The gate for a change Redis does not signal to WATCH (a stream's
+ * consumer groups: XACK, XCLAIM, XREADGROUP, XGROUP; XSETID): the snapshot's
+ * step and the shard version, the key's watchers left alone. The same
+ * rules as db_begin_write() otherwise. */
+struct sobj *db_begin_write_unsignaled(struct cmdctx *c, int db, struct kentry *e);
 
 /* True if e has expired at the command's time. */
 static inline bool db_expired(const struct cmdctx *c, const struct kentry *e)

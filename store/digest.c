@@ -10,6 +10,7 @@
 #include "listpack.h"
 #include "quicklist.h"
 #include "sha1.h"
+#include "stream.h"
 #include "t_hash.h"
 #include "t_set.h"
 #include "zskiplist.h"
@@ -48,6 +49,83 @@ static void zset_elem(unsigned char d[DIGEST_LEN], const void *m, size_t mlen, d
 static void zset_elem_cb(void *arg, const char *m, size_t mlen, double score)
 {
     zset_elem(arg, m, mlen, score);
+}
+
+/* Every entry in order: its ID as "<ms>.<seq>" (a dot, as Redis writes
+ * it here), then each field and value. Groups do not count. */
+static void digest_stream(unsigned char d[DIGEST_LEN], struct stream *s)
+{
+    struct stream_iter si;
+    stream_iter_start(&si, s, NULL, NULL, false);
+    struct sid id;
+    int64_t nf;
+    while (stream_iter_next(&si, &id, &nf)) {
+        char buf[SID_STRLEN];
+        int n = sid_fmt(buf, &id);
+        *strchr(buf, '-') = '.';
+        digest_mix(d, buf, (size_t)n);
+        while (nf-- > 0) {
+            const char *f, *val;
+            size_t fl, vl;
+            stream_iter_field(&si, &f, &fl, &val, &vl);
+            digest_mix(d, f, fl);
+            digest_mix(d, val, vl);
+        }
+    }
+    stream_iter_stop(&si);
+}
+
+static void mix_sid(unsigned char d[DIGEST_LEN], const struct sid *id)
+{
+    char buf[SID_STRLEN];
+    digest_mix(d, buf, (size_t)sid_fmt(buf, id));
+}
+
+static void mix_u64(unsigned char d[DIGEST_LEN], uint64_t v)
+{
+    digest_mix(d, &v, sizeof(v));
+}
+
+void digest_value_state(unsigned char d[DIGEST_LEN], const struct sobj *v)
+{
+    if (v->type != OBJ_STREAM) return;
+    const struct stream *s = v->v.ptr;
+    mix_sid(d, &s->last_id);
+    mix_sid(d, &s->first_id);
+    mix_sid(d, &s->max_deleted);
+    mix_u64(d, s->entries_added);
+    mix_u64(d, s->length);
+    if (!s->cgroups) return;
+    struct rax_iter gi;
+    rax_iter_start(&gi, s->cgroups);
+    rax_seek(&gi, RAX_FIRST, NULL, 0);
+    while (rax_next(&gi)) {
+        const struct sgroup *g = gi.val;
+        digest_mix(d, gi.key, gi.key_len);
+        mix_sid(d, &g->last_id);
+        mix_u64(d, (uint64_t)g->entries_read);
+        struct rax_iter it;
+        rax_iter_start(&it, g->pel);
+        rax_seek(&it, RAX_FIRST, NULL, 0);
+        while (rax_next(&it)) {
+            const struct snack *na = it.val;
+            digest_mix(d, it.key, it.key_len);
+            mix_u64(d, (uint64_t)na->delivery_time);
+            mix_u64(d, na->delivery_count);
+            if (na->consumer) digest_mix(d, na->consumer->name, na->consumer->nlen);
+        }
+        rax_iter_stop(&it);
+        rax_iter_start(&it, g->consumers);
+        rax_seek(&it, RAX_FIRST, NULL, 0);
+        while (rax_next(&it)) {
+            const struct sconsumer *cs = it.val;
+            digest_mix(d, cs->name, cs->nlen);
+            mix_u64(d, (uint64_t)cs->seen_time);
+            mix_u64(d, rax_size(cs->pel));
+        }
+        rax_iter_stop(&it);
+    }
+    rax_iter_stop(&gi);
 }
 
 void digest_value(unsigned char d[DIGEST_LEN], const struct sobj *v, bool has_ttl)
@@ -93,7 +171,8 @@ void digest_value(unsigned char d[DIGEST_LEN], const struct sobj *v, bool has_tt
         hash_iter_done(&it);
         break;
     }
-    default: break; /* streams: once they exist, IDs and fields are mixed */
+    case OBJ_STREAM: digest_stream(d, v->v.ptr); break;
+    default: break;
     }
     if (has_ttl) digest_xor(d, "!!expire!!", 10);
 }

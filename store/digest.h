@@ -28,6 +28,10 @@ void digest_mix(unsigned char d[DIGEST_LEN], const void *p, size_t len);
 
 /* Redis's xorObjectDigest: the value (and the TTL flag) into d. */
 void digest_value(unsigned char d[DIGEST_LEN], const struct sobj *v, bool has_ttl);
+/* What a value holds beyond Redis's digest (a stream's IDs and counters
+ * and its consumer groups), mixed into d: for the write-gate check, which
+ * must see every change a snapshot would write. */
+void digest_value_state(unsigned char d[DIGEST_LEN], const struct sobj *v);
 /* One key's contribution to its database: mix(key), then the value. */
 void digest_entry(unsigned char d[DIGEST_LEN], const struct kentry *e);
 /* The whole keyspace (computeDatasetDigest). The caller holds every shard

@@ -103,9 +103,76 @@
                "writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "         \
                "Please check the Redis logs for details about the RDB error.")
 
+/* Streams (store/t_stream*.c). */
+#define SERR_STREAM_LIST(X)                                                                 \
+    X(XID_INVALID, "ERR Invalid stream ID specified as stream command argument")            \
+    X(XADD_ID_ZERO, "ERR The ID specified in XADD must be greater than 0-0")                \
+    X(XADD_ID_SMALL, "ERR The ID specified in XADD is equal or smaller than the target "    \
+                     "stream top item")                                                     \
+    X(XADD_EXHAUSTED, "ERR The stream has exhausted the last possible ID, unable to add "   \
+                      "more items")                                                         \
+    X(XADD_TOO_BIG, "ERR Elements are too large to be stored")                              \
+    X(XTRIM_BOTH, "ERR syntax error, MAXLEN and MINID options at the same time are not "    \
+                  "compatible")                                                             \
+    X(XTRIM_MAXLEN_NEG, "ERR The MAXLEN argument must be >= 0.")                            \
+    X(XTRIM_LIMIT_NEG, "ERR The LIMIT argument must be >= 0.")                              \
+    X(XTRIM_LIMIT_NOSTRAT, "ERR syntax error, LIMIT cannot be used without specifying a "   \
+                           "trimming strategy")                                             \
+    X(XTRIM_NOSTRAT, "ERR syntax error, XTRIM must be called with a trimming strategy")     \
+    X(XTRIM_LIMIT_EXACT, "ERR syntax error, LIMIT cannot be used without the special ~ "    \
+                         "option")                                                          \
+    X(XRANGE_START, "ERR invalid start ID for the interval")                                \
+    X(XRANGE_END, "ERR invalid end ID for the interval")                                    \
+    X(XREAD_UNBALANCED, "ERR Unbalanced XREAD list of streams: for each stream key an ID "  \
+                        "or '$' must be specified.")                                        \
+    X(XREAD_GROUP_OPT, "ERR The GROUP option is only supported by XREADGROUP. You called "  \
+                       "XREAD instead.")                                                    \
+    X(XREAD_NOACK_OPT, "ERR The NOACK option is only supported by XREADGROUP. You called "  \
+                       "XREAD instead.")                                                    \
+    X(XREADGROUP_NOGROUP, "ERR Missing GROUP option for XREADGROUP")                        \
+    X(XREADGROUP_DOLLAR, "ERR The $ ID is meaningless in the context of XREADGROUP: you "   \
+                         "want to read the history of this consumer by specifying a "       \
+                         "proper ID, or use the > ID to get new messages. The $ ID would "  \
+                         "just return an empty result set.")                                \
+    X(XREAD_GT, "ERR The > ID can be specified only when calling XREADGROUP using the "     \
+                "GROUP <group> <consumer> option.")                                         \
+    X(XREAD_TIMEOUT_INT, "ERR timeout is not an integer or out of range")                   \
+    X(XREAD_GROUP_GONE, "NOGROUP the consumer group this client was blocked on no longer "  \
+                        "exists")                                                           \
+    X(XREAD_KEY_GONE, "UNBLOCKED the stream key no longer exists")                          \
+    X(XGROUP_ENTRIESREAD, "ERR value for ENTRIESREAD must be positive or -1")               \
+    X(XGROUP_NOKEY, "ERR The XGROUP subcommand requires the key to exist. Note that for "   \
+                    "CREATE you may want to use the MKSTREAM option to create an empty "    \
+                    "stream automatically.")                                                \
+    X(XGROUP_BUSY, "BUSYGROUP Consumer Group name already exists")                          \
+    X(XSETID_ENTRIES_NEG, "ERR entries_added must be positive")                             \
+    X(XSETID_MAXDEL, "ERR The ID specified in XSETID is smaller than the provided "         \
+                     "max_deleted_entry_id")                                                \
+    X(XSETID_SMALL, "ERR The ID specified in XSETID is smaller than the target stream top " \
+                    "item")                                                                 \
+    X(XSETID_ENTRIES_SMALL, "ERR The entries_added specified in XSETID is smaller than "    \
+                            "the target stream length")                                     \
+    X(XCLAIM_MINIDLE, "ERR Invalid min-idle-time argument for XCLAIM")                      \
+    X(XCLAIM_IDLE, "ERR Invalid IDLE option argument for XCLAIM")                           \
+    X(XCLAIM_TIME, "ERR Invalid TIME option argument for XCLAIM")                           \
+    X(XCLAIM_RETRY, "ERR Invalid RETRYCOUNT option argument for XCLAIM")                    \
+    X(XAUTOCLAIM_MINIDLE, "ERR Invalid min-idle-time argument for XAUTOCLAIM")              \
+    X(XAUTOCLAIM_COUNT, "ERR COUNT must be > 0")                                            \
+    X(XAUTOCLAIM_NOMEM, "ERR Insufficient memory, failed allocating transient memory, "     \
+                        "COUNT too high.")
+
+/* With arguments: the subcommand as given and the command (XGROUP, XINFO). */
+#define SERRF_SUBCOMMAND_SYNTAX \
+    "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try %s HELP."
+#define SERRF_XCLAIM_OPTION "ERR Unrecognized XCLAIM option '%.*s'"
+#define SERRF_XREAD_NOGROUP \
+    "NOGROUP No such key '%.*s' or consumer group '%.*s' in XREADGROUP with GROUP option"
+#define SERRF_NOGROUP_KEY   "NOGROUP No such key '%.*s' or consumer group '%.*s'"
+#define SERRF_NOGROUP_GROUP "NOGROUP No such consumer group '%.*s' for key name '%.*s'"
+
 enum serr {
 #define X(name, text) SERR_##name,
-    SERR_LIST(X)
+    SERR_LIST(X) SERR_STREAM_LIST(X)
 #undef X
         SERR__COUNT
 };

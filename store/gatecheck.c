@@ -34,6 +34,7 @@ static void fingerprint(const struct kentry *e, unsigned char fp[DIGEST_LEN])
 {
     memset(fp, 0, DIGEST_LEN);
     digest_value(fp, e->val, e->expire >= 0);
+    digest_value_state(fp, e->val);
     if (e->expire >= 0) digest_mix(fp, &e->expire, sizeof(e->expire));
 }
 

@@ -7,6 +7,7 @@
  */
 #include "listpack.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -442,6 +443,73 @@ unsigned char *lp_append(unsigned char *lp, const void *s, size_t len)
 unsigned char *lp_append_int(unsigned char *lp, int64_t v)
 {
     return lp_insert_int(lp, lp + lp_bytes(lp) - 1, v, LP_BEFORE, NULL);
+}
+
+static unsigned char *append_items(unsigned char *lp, const struct lp_item *items, size_t n,
+                                   size_t most);
+
+unsigned char *lp_append_items(unsigned char *lp, const struct lp_item *items, size_t n)
+{
+    return append_items(lp, items, n, 0);
+}
+
+unsigned char *lp_append_items_grow(unsigned char *lp, const struct lp_item *items, size_t n,
+                                    size_t most)
+{
+    return append_items(lp, items, n, most ? most : 1);
+}
+
+/* most: 0 for an exact size, else the bound of a twofold growth. */
+static unsigned char *append_items(unsigned char *lp, const struct lp_item *items, size_t n,
+                                   size_t most)
+{
+    /* first pass: the size of every entry; second: write them in place */
+    uint64_t add = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char hdr[16];
+        int64_t v = items[i].v;
+        uint64_t l;
+        if (!items[i].s || str_is_int(items[i].s, items[i].len, &v))
+            l = encode_int(hdr, v);
+        else
+            l = encode_str_hdr(hdr, items[i].len) + (uint64_t)items[i].len;
+        add += l + backlen_size(l);
+    }
+    uint64_t bytes = lp_bytes(lp), total = bytes + add;
+    if (total > UINT32_MAX) return NULL;
+    if (!most) {
+        unsigned char *nl = realloc(lp, total);
+        if (!nl) return NULL;
+        lp = nl;
+    } else {
+        size_t room = malloc_usable_size(lp);
+        if (total > room) {
+            size_t want = room * 2 > most ? most : room * 2;
+            if (want < total) want = total;
+            unsigned char *nl = realloc(lp, want);
+            if (!nl) return NULL;
+            lp = nl;
+        }
+    }
+    unsigned char *p = lp + bytes - 1; /* over the old EOF */
+    for (size_t i = 0; i < n; i++) {
+        int64_t v = items[i].v;
+        uint32_t l;
+        if (!items[i].s || str_is_int(items[i].s, items[i].len, &v)) {
+            l = encode_int(p, v);
+        } else {
+            uint32_t h = encode_str_hdr(p, items[i].len);
+            if (items[i].len) memcpy(p + h, items[i].s, items[i].len);
+            l = h + (uint32_t)items[i].len;
+        }
+        p += l;
+        p += backlen_encode(p, l);
+    }
+    *p = LP_EOF;
+    set_u32(lp, (uint32_t)total);
+    uint32_t cnt = hdr_count(lp);
+    if (cnt != LP_COUNT_UNKNOWN) set_count(lp, (uint32_t)(cnt + n));
+    return lp;
 }
 
 unsigned char *lp_prepend(unsigned char *lp, const void *s, size_t len)

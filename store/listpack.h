@@ -102,6 +102,22 @@ unsigned char *lp_append(unsigned char *lp, const void *s, size_t len);
 unsigned char *lp_append_int(unsigned char *lp, int64_t v);
 unsigned char *lp_prepend(unsigned char *lp, const void *s, size_t len);
 unsigned char *lp_prepend_int(unsigned char *lp, int64_t v);
+/* One item for lp_append_items(): bytes (s not NULL; stored as an integer
+ * when they are a canonical int64, as lp_append does) or the integer v. */
+struct lp_item {
+    const void *s;
+    size_t len;
+    int64_t v;
+};
+/* Append n items with one reallocation: the same bytes as n calls of
+ * lp_append / lp_append_int. */
+unsigned char *lp_append_items(unsigned char *lp, const struct lp_item *items, size_t n);
+/* The same for a listpack that keeps growing (a stream's tail node): the
+ * allocation grows at least twofold when it must (up to `most` bytes), so
+ * a run of appends reallocates a few times, not at every append. Spare
+ * room is the caller's to release (lp_shrink). */
+unsigned char *lp_append_items_grow(unsigned char *lp, const struct lp_item *items, size_t n,
+                                    size_t most);
 /* Replace the entry at *p; *p then points at the new entry. */
 unsigned char *lp_replace(unsigned char *lp, unsigned char **p, const void *s, size_t len);
 unsigned char *lp_replace_int(unsigned char *lp, unsigned char **p, int64_t v);

@@ -7,7 +7,9 @@
  * compression saves at least 4 (with rdbcompression), lists as
  * LIST_QUICKLIST_2 with their listpack nodes, sets as SET_INTSET or SET,
  * hashes as HASH_LISTPACK or HASH, sorted sets as ZSET_LISTPACK or ZSET_2
- * (greatest element first). Listpacks and intsets are written as their bytes,
+ * (greatest element first), streams as STREAM_LISTPACKS_2 (nodes, counters,
+ * groups, PELs and consumers in name order, store/stream.h). Listpacks and
+ * intsets are written as their bytes,
  * so DUMP payloads of those encodings equal Redis's byte for byte; hashtable
  * sets and hashes are written in dict order, which differs from Redis's (it
  * has its own hash seed) while holding the same elements.
@@ -19,8 +21,11 @@
  * compact blob is walked in full before use (listpack, intset, ziplist,
  * zipmap), whatever sanitize-dump-payload says, so a corrupt payload is an
  * error and never a crash; `deep` (sanitize-dump-payload yes, or clients
- * for RESTORE) adds Redis's duplicate checks. Streams and module values are
- * recognized and refused with a clear error (no stream type yet).
+ * for RESTORE) adds Redis's duplicate checks. Streams load from
+ * STREAM_LISTPACKS_2 and the older STREAM_LISTPACKS (its counters derived
+ * as Redis derives them), each node walked in full and every pending entry
+ * required to have exactly one consumer; module values are refused with a
+ * clear error.
  *
  * Layout reminders (all from Redis's rdb.h):
  *   length   00xxxxxx | 01xxxxxx xxxxxxxx (14 bits, big-endian) |
@@ -141,7 +146,7 @@ void rdb_write_ll(struct rdb_out *o, long long v); /* rdbSaveLongLongAsStringObj
 void rdb_write_double_bin(struct rdb_out *o, double d);
 
 /* The RDB type byte for a value (rdbSaveObjectType), -1 for types that
- * cannot be written yet (streams). */
+ * cannot be written (none so far). */
 int rdb_object_type(const struct sobj *v);
 /* The value's body (rdbSaveObject). False for an unwritable type (the
  * writer's err is then -ENOTSUP). */

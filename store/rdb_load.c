@@ -24,6 +24,7 @@
 #include "quicklist.h"
 #include "rdb.h"
 #include "rdb_legacy.h"
+#include "stream.h"
 #include "t_hash.h"
 #include "t_set.h"
 #include "t_zset.h"
@@ -844,6 +845,183 @@ static struct sobj *load_blob(struct rdb_in *in, int type, int *why)
     return o;
 }
 
+/* Redis's stream loading (RDB_TYPE_STREAM_LISTPACKS and _2), with its
+ * error texts; every node is walked in full (stream_lp_valid) and every
+ * NACK must end up with exactly one consumer, whatever deep says. */
+static struct sobj *load_stream(struct rdb_in *in, bool v2)
+{
+    struct stream *s = stream_new();
+    if (!s) {
+        OOM(in);
+        return NULL;
+    }
+    uint64_t nodes = 0, v = 0;
+    if (!read_count(in, &nodes) || !fits(in, nodes, 2)) goto fail;
+    while (nodes--) {
+        size_t klen;
+        char *key = rdb_read_str_alloc(in, &klen);
+        if (!key) goto fail;
+        if (klen != 16) {
+            free(key);
+            rdb_in_fail(in, true, "Stream node key entry is not the size of a stream ID");
+            goto fail;
+        }
+        size_t lplen;
+        unsigned char *lp = (unsigned char *)rdb_read_str_alloc(in, &lplen);
+        if (!lp) {
+            free(key);
+            goto fail;
+        }
+        if (!stream_lp_valid(lp, lplen)) {
+            free(key);
+            free(lp);
+            rdb_in_fail(in, true, "Stream listpack integrity check failed.");
+            goto fail;
+        }
+        int r = rax_insert(s->rax, key, 16, lp, NULL, false);
+        free(key);
+        if (r != 1) {
+            free(lp);
+            if (r < 0)
+                OOM(in);
+            else
+                rdb_in_fail(in, true, "Listpack re-added with existing key");
+            goto fail;
+        }
+    }
+    if (!read_count(in, &s->length) || !read_count(in, &s->last_id.ms) ||
+        !read_count(in, &s->last_id.seq))
+        goto fail;
+    if (v2) {
+        if (!read_count(in, &s->first_id.ms) || !read_count(in, &s->first_id.seq) ||
+            !read_count(in, &s->max_deleted.ms) || !read_count(in, &s->max_deleted.seq) ||
+            !read_count(in, &s->entries_added))
+            goto fail;
+    } else {
+        /* before 7.0: every entry counted as added, no tombstone known */
+        s->entries_added = s->length;
+        stream_edge_id(s, true, true, &s->first_id);
+    }
+    if (s->length && !rax_size(s->rax)) {
+        rdb_in_fail(in, true, "Stream length inconsistent with rax entries");
+        goto fail;
+    }
+    uint64_t ngroups = 0;
+    if (!read_count(in, &ngroups) || !fits(in, ngroups, 4)) goto fail;
+    while (ngroups--) {
+        size_t nlen;
+        char *name = rdb_read_str_alloc(in, &nlen);
+        if (!name) goto fail;
+        struct sid last;
+        if (!read_count(in, &last.ms) || !read_count(in, &last.seq)) {
+            free(name);
+            goto fail;
+        }
+        long long read;
+        if (v2) {
+            if (!read_count(in, &v)) {
+                free(name);
+                goto fail;
+            }
+            read = (long long)v;
+        } else {
+            read = stream_estimate_distance(s, &last);
+        }
+        bool oom;
+        struct sgroup *g = stream_group_create(s, name, nlen, &last, read, &oom);
+        if (!g) {
+            if (oom)
+                OOM(in);
+            else
+                rdb_in_fail(in, true, "Duplicated consumer group name %.*s", (int)nlen, name);
+            free(name);
+            goto fail;
+        }
+        free(name);
+        uint64_t npel = 0;
+        if (!read_count(in, &npel) || !fits(in, npel, 16 + 8 + 1)) goto fail;
+        while (npel--) {
+            unsigned char raw[16];
+            int64_t dt;
+            uint64_t cnt;
+            if (!rdb_read(in, raw, 16) || !rdb_read_ms(in, &dt) || !read_count(in, &cnt)) goto fail;
+            struct snack *na = stream_nack_new(NULL, dt);
+            if (!na) {
+                OOM(in);
+                goto fail;
+            }
+            na->delivery_count = cnt;
+            int r = rax_insert(g->pel, raw, 16, na, NULL, false);
+            if (r != 1) {
+                free(na);
+                if (r < 0)
+                    OOM(in);
+                else
+                    rdb_in_fail(in, true,
+                                "Duplicated global PEL entry loading stream consumer group");
+                goto fail;
+            }
+        }
+        uint64_t ncons = 0;
+        if (!read_count(in, &ncons) || !fits(in, ncons, 9)) goto fail;
+        while (ncons--) {
+            char *cname = rdb_read_str_alloc(in, &nlen);
+            if (!cname) goto fail;
+            struct sconsumer *cs = stream_consumer_create(g, cname, nlen, 0, &oom);
+            free(cname);
+            if (!cs) {
+                if (oom)
+                    OOM(in);
+                else
+                    rdb_in_fail(in, true, "Duplicate stream consumer detected.");
+                goto fail;
+            }
+            if (!rdb_read_ms(in, &cs->seen_time) || !read_count(in, &npel) || !fits(in, npel, 16))
+                goto fail;
+            while (npel--) {
+                unsigned char raw[16];
+                if (!rdb_read(in, raw, 16)) goto fail;
+                void **slot = rax_find(g->pel, raw, 16);
+                if (!slot) {
+                    rdb_in_fail(in, true, "Consumer entry not found in group global PEL");
+                    goto fail;
+                }
+                struct snack *na = *slot;
+                if (na->consumer) {
+                    rdb_in_fail(in, true,
+                                "Stream consumer PEL entry already has a consumer assigned");
+                    goto fail;
+                }
+                if (rax_insert(cs->pel, raw, 16, na, NULL, false) != 1) {
+                    OOM(in);
+                    goto fail;
+                }
+                na->consumer = cs;
+            }
+        }
+        /* an owner for every pending entry (commands rely on it) */
+        struct rax_iter ri;
+        rax_iter_start(&ri, g->pel);
+        rax_seek(&ri, RAX_FIRST, NULL, 0);
+        bool orphan = false;
+        while (!orphan && rax_next(&ri)) orphan = ((struct snack *)ri.val)->consumer == NULL;
+        rax_iter_stop(&ri);
+        if (orphan) {
+            rdb_in_fail(in, true, "Stream CG PEL entry without consumer");
+            goto fail;
+        }
+    }
+    struct sobj *o = obj_new_coll(OBJ_STREAM, ENC_STREAM, s);
+    if (!o) {
+        OOM(in);
+        goto fail;
+    }
+    return o;
+fail:
+    stream_free(s);
+    return NULL;
+}
+
 void rdb_module_name(uint64_t id, char out[10])
 {
     static const char cset[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -879,13 +1057,8 @@ struct sobj *rdb_read_object(struct rdb_in *in, int type, int *why)
     case RDB_TYPE_HASH_ZIPLIST:
     case RDB_TYPE_ZSET_LISTPACK:
     case RDB_TYPE_HASH_LISTPACK: o = load_blob(in, type, why); break;
-    case RDB_TYPE_STREAM_LISTPACKS:
-    case RDB_TYPE_STREAM_LISTPACKS_2:
-        /* the seam for streams: t_stream.c will read them here */
-        rdb_in_fail(in, true,
-                    "The RDB file contains a stream, which this server cannot load "
-                    "yet (no stream type)");
-        break;
+    case RDB_TYPE_STREAM_LISTPACKS: o = load_stream(in, false); break;
+    case RDB_TYPE_STREAM_LISTPACKS_2: o = load_stream(in, true); break;
     case RDB_TYPE_MODULE:
     case RDB_TYPE_MODULE_2: {
         uint64_t id = 0;

@@ -13,6 +13,7 @@
 #include "lzf.h"
 #include "quicklist.h"
 #include "rdb.h"
+#include "stream.h"
 #include "t_hash.h"
 #include "t_set.h"
 #include "zskiplist.h"
@@ -231,7 +232,7 @@ int rdb_object_type(const struct sobj *v)
     case OBJ_SET: return v->enc == ENC_INTSET ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
     case OBJ_ZSET: return v->enc == ENC_LISTPACK ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
     case OBJ_HASH: return v->enc == ENC_LISTPACK ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
-    /* OBJ_STREAM: RDB_TYPE_STREAM_LISTPACKS_2 once streams exist */
+    case OBJ_STREAM: return RDB_TYPE_STREAM_LISTPACKS_2;
     default: return -1;
     }
 }
@@ -304,6 +305,74 @@ static void write_zset(struct rdb_out *o, const struct sobj *v)
     }
 }
 
+/* A PEL: its size, then each ID as its 16 raw bytes, with the NACK's
+ * delivery time and count in the group's PEL (consumers' PELs name the
+ * IDs only; loading points them at the group's NACKs). */
+static void write_pel(struct rdb_out *o, struct rax *pel, bool nacks)
+{
+    rdb_write_len(o, rax_size(pel));
+    struct rax_iter ri;
+    rax_iter_start(&ri, pel);
+    rax_seek(&ri, RAX_FIRST, NULL, 0);
+    while (rax_next(&ri)) {
+        rdb_write(o, ri.key, 16);
+        if (nacks) {
+            const struct snack *na = ri.val;
+            rdb_write_ms(o, na->delivery_time);
+            rdb_write_len(o, na->delivery_count);
+        }
+    }
+    rax_iter_stop(&ri);
+}
+
+/* STREAM_LISTPACKS_2 (Redis's rdbSaveObject): the nodes (master ID as a
+ * 16-byte string, listpack), the counters, then every group in name order
+ * with its PEL and its consumers in name order. */
+static void write_stream(struct rdb_out *o, const struct stream *s)
+{
+    rdb_write_len(o, rax_size(s->rax));
+    struct rax_iter ri;
+    rax_iter_start(&ri, s->rax);
+    rax_seek(&ri, RAX_FIRST, NULL, 0);
+    while (rax_next(&ri)) {
+        rdb_write_string(o, ri.key, ri.key_len);
+        rdb_write_string(o, ri.val, lp_bytes(ri.val));
+    }
+    rax_iter_stop(&ri);
+    rdb_write_len(o, s->length);
+    rdb_write_len(o, s->last_id.ms);
+    rdb_write_len(o, s->last_id.seq);
+    rdb_write_len(o, s->first_id.ms);
+    rdb_write_len(o, s->first_id.seq);
+    rdb_write_len(o, s->max_deleted.ms);
+    rdb_write_len(o, s->max_deleted.seq);
+    rdb_write_len(o, s->entries_added);
+    rdb_write_len(o, s->cgroups ? rax_size(s->cgroups) : 0);
+    if (!s->cgroups) return;
+    rax_iter_start(&ri, s->cgroups);
+    rax_seek(&ri, RAX_FIRST, NULL, 0);
+    while (rax_next(&ri)) {
+        const struct sgroup *g = ri.val;
+        rdb_write_string(o, ri.key, ri.key_len);
+        rdb_write_len(o, g->last_id.ms);
+        rdb_write_len(o, g->last_id.seq);
+        rdb_write_len(o, (uint64_t)g->entries_read); /* -1 as 2^64-1, as Redis */
+        write_pel(o, g->pel, true);
+        rdb_write_len(o, rax_size(g->consumers));
+        struct rax_iter ci;
+        rax_iter_start(&ci, g->consumers);
+        rax_seek(&ci, RAX_FIRST, NULL, 0);
+        while (rax_next(&ci)) {
+            const struct sconsumer *cs = ci.val;
+            rdb_write_string(o, cs->name, cs->nlen);
+            rdb_write_ms(o, cs->seen_time);
+            write_pel(o, cs->pel, false);
+        }
+        rax_iter_stop(&ci);
+    }
+    rax_iter_stop(&ri);
+}
+
 bool rdb_write_object(struct rdb_out *o, const struct sobj *v)
 {
     switch (v->type) {
@@ -312,8 +381,9 @@ bool rdb_write_object(struct rdb_out *o, const struct sobj *v)
     case OBJ_SET: write_set(o, v); return true;
     case OBJ_HASH: write_hash(o, v); return true;
     case OBJ_ZSET: write_zset(o, v); return true;
+    case OBJ_STREAM: write_stream(o, v->v.ptr); return true;
     default:
-        if (!o->err) o->err = -ENOTSUP; /* streams: not implemented yet */
+        if (!o->err) o->err = -ENOTSUP; /* module values */
         return false;
     }
 }

@@ -10,7 +10,7 @@
 
 const char *const serr_text[SERR__COUNT] = {
 #define X(name, text) text,
-    SERR_LIST(X)
+    SERR_LIST(X) SERR_STREAM_LIST(X)
 #undef X
 };
 
@@ -164,11 +164,17 @@ void reply_errs(struct reply *r, enum serr e)
 void reply_errorf(struct reply *r, const char *fmt, ...)
 {
     char buf[1024];
-    va_list ap;
+    va_list ap, ap2;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_copy(ap2, ap);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    reply_error(r, buf);
+    /* messages naming a long key are not cut (Redis's are not) */
+    char *big = n >= (int)sizeof(buf) ? malloc((size_t)n + 1) : NULL;
+    if (big) vsnprintf(big, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    reply_error(r, big ? big : buf);
+    free(big);
 }
 
 void reply_int(struct reply *r, long long v)
@@ -316,17 +322,45 @@ void reply_verbatim(struct reply *r, const char *p, size_t len, const char *fmt3
 }
 
 /* A deferred header lives in its own small chunk, filled in later. */
-struct rdefer reply_defer(struct reply *r)
+static struct rdefer defer_room(struct reply *r, size_t room)
 {
     struct rdefer d = {NULL, 0};
     if (r->off) return d;
-    struct rchunk *c = chunk_new(r, 24);
+    struct rchunk *c = chunk_new(r, room);
     if (!c) return d;
     /* zero room: following output goes to a fresh chunk after this one */
     c->cap = 0;
-    r->chunks_mem -= 24;
+    r->chunks_mem -= room;
     d.c = c;
+    d.at = (uint32_t)room;
     return d;
+}
+
+struct rdefer reply_defer(struct reply *r)
+{
+    return defer_room(r, 24);
+}
+
+struct rdefer reply_defer_bulk_slot(struct reply *r, size_t maxlen)
+{
+    return defer_room(r, maxlen + 32);
+}
+
+void reply_defer_bulk(struct reply *r, struct rdefer d, const void *p, size_t len)
+{
+    if (!d.c || len + 32 > d.at) return;
+    char *o = d.c->data;
+    o[0] = '$';
+    int k = ll_to_str(o + 1, 24, (long long)len);
+    o[k + 1] = '\r';
+    o[k + 2] = '\n';
+    memcpy(o + k + 3, p, len);
+    o[k + 3 + len] = '\r';
+    o[k + 4 + len] = '\n';
+    d.c->len = (uint32_t)(k + 5 + len);
+    d.c->cap = d.c->len;
+    r->pending += d.c->len;
+    r->chunks_mem += d.c->len;
 }
 
 static void reply_defer_fill(struct reply *r, struct rdefer d, char prefix, long n)

@@ -49,7 +49,7 @@ struct reply {
 
 struct rdefer {
     struct rchunk *c;
-    uint32_t at;
+    uint32_t at; /* the room reserved */
 };
 
 void reply_init(struct reply *r);
@@ -86,6 +86,9 @@ struct rdefer reply_defer(struct reply *r);
 void reply_defer_array(struct reply *r, struct rdefer d, long n);
 void reply_defer_map(struct reply *r, struct rdefer d, long n);
 void reply_defer_set(struct reply *r, struct rdefer d, long n);
+/* A deferred bulk string of at most maxlen bytes (XAUTOCLAIM's cursor). */
+struct rdefer reply_defer_bulk_slot(struct reply *r, size_t maxlen);
+void reply_defer_bulk(struct reply *r, struct rdefer d, const void *p, size_t len);
 
 /* The output-buffer bound: once a new chunk would take chunks_mem past
  * `limit`, nothing more is stored and `over` is set for good, so a reply

@@ -3,8 +3,8 @@
  *
  * A payload is a value in RDB form (rdb.h) followed by the RDB version (2
  * bytes LE) and a CRC64 of everything before it (8 bytes LE). For values in
- * listpack, intset and quicklist encodings, and for strings and skiplist
- * sorted sets, the payload equals redis-server 7.0's byte for byte
+ * listpack, intset and quicklist encodings, for strings, skiplist sorted
+ * sets and streams, the payload equals redis-server 7.0's byte for byte
  * (rdbcompression included: LZF makes the same choices); hashtable sets and
  * hashes list the same elements in another order.
  *
@@ -32,7 +32,7 @@ void cmd_dump(struct cmdctx *c)
     }
     struct rdb_out o;
     if (!rdb_dump_payload(&o, e->val, store_tun.rdb_compression != 0)) {
-        /* a type with no RDB form yet (streams), or out of memory */
+        /* out of memory */
         reply_errs(c->r, SERR_OOM);
         return;
     }

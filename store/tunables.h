@@ -21,8 +21,8 @@ struct store_tunables {
     /* DUMP/RESTORE and RDB files (store/rdb.h) */
     int rdb_compression;               /* rdbcompression: yes */
     int sanitize_dump_payload;         /* RDB_SANITIZE_NO / YES / CLIENTS: no */
-    long long stream_node_max_bytes;   /* 4096 */
-    long long stream_node_max_entries; /* 100 */
+    long long stream_node_max_bytes;   /* 4096 (0: no limit but 1 GiB) */
+    long long stream_node_max_entries; /* 100 (0: no limit) */
     long long hll_sparse_max_bytes;    /* 3000 */
 };
 

@@ -38,6 +38,14 @@ def fixture(r):
     p.sadd("SB", *["m%d" % i for i in range(BIG)])
     p.zadd("Z", {"a": 1, "b": 2, "c": 3})
     p.zadd("ZB", {"m%d" % i: i for i in range(BIG)})
+    # streams: a small one with a group, a consumer and pending entries;
+    # a big one over several nodes
+    for i in range(1, 6):
+        p.xadd("X", {"a": str(i)}, id="%d-0" % i)
+    p.xgroup_create("X", "g", "0")
+    p.xreadgroup("g", "c1", {"X": ">"}, count=2)
+    for i in range(1, BIG + 1):
+        p.xadd("XB", {"f": "v", "n": str(i)}, id="%d-0" % i)
     # already expired, not yet reclaimed: any command touching it expires
     # it lazily, which deletes through the gate
     p.set("x", "gone", px=1)
@@ -128,6 +136,25 @@ EXAMPLES = {
     "zremrangebyrank": [["ZB", "0", "10"], ["Z", "0", "0"]],
     "zremrangebyscore": [["Z", "0", "2"], ["ZB", "10", "20"]],
     "zunionstore": [["Z", "2", "Z", "ZB"]],
+    "xadd": [["X", "*", "f", "v"], ["X", "MAXLEN", "2", "*", "f", "v"],
+             ["XB", "MAXLEN", "~", "10", "*", "f", "v"], ["new", "*", "f", "v"],
+             ["X", "1-0", "f", "v"], ["s", "*", "f", "v"], ["X", "NOMKSTREAM", "*", "f", "v"]],
+    "xdel": [["X", "2-0", "9-0"], ["XB", "1-0"], ["X", "99-0"]],
+    "xtrim": [["XB", "MAXLEN", "~", "50"], ["X", "MINID", "3"], ["X", "MAXLEN", "10"]],
+    "xsetid": [["X", "100-0"], ["X", "0-1"]],
+    "xreadgroup": [["GROUP", "g", "c2", "STREAMS", "X", ">"],
+                   ["GROUP", "g", "c1", "STREAMS", "X", "0"],
+                   ["GROUP", "g", "c3", "NOACK", "STREAMS", "X", ">"],
+                   ["GROUP", "g", "c1", "STREAMS", "X", "XB", ">", ">"]],
+    "xack": [["X", "g", "1-0"], ["X", "g", "9-0"]],
+    "xclaim": [["X", "g", "c9", "0", "1-0", "2-0"], ["X", "g", "c9", "0", "3-0", "FORCE"],
+               ["X", "g", "c1", "0", "9-0", "LASTID", "99-0"], ["X", "g", "c1", "9999999", "1-0"]],
+    "xautoclaim": [["X", "g", "c9", "0", "0"], ["X", "g", "c9", "100000000", "0"]],
+    # a container, not reported as a write itself: its subcommands
+    "xgroup": [["CREATE", "X", "g2", "$"], ["CREATE", "newx", "g", "$", "MKSTREAM"],
+               ["CREATE", "X", "g", "0"], ["SETID", "X", "g", "0"], ["DESTROY", "X", "g"],
+               ["CREATECONSUMER", "X", "g", "c5"], ["CREATECONSUMER", "X", "g", "c1"],
+               ["DELCONSUMER", "X", "g", "c1"]],
 }
 
 # Reads that expire a key lazily (a deletion through the gate).
@@ -152,6 +179,17 @@ def test_examples_cover_every_write_command(server):
     writes = {n for n, v in r.command().items() if "write" in v["flags"]}
     missing = sorted(writes - set(EXAMPLES))
     assert not missing, "write commands without an example: %s" % missing
+    # and every write subcommand of a container that names keys (XGROUP's)
+    for name, v in r.command().items():
+        for sub in v.get("subcommands") or []:
+            subname, subflags, firstkey = sub[0], sub[2], sub[3]
+            subname = subname.decode() if isinstance(subname, bytes) else subname
+            flags = {f.decode() if isinstance(f, bytes) else f for f in subflags}
+            if "write" not in flags or not firstkey:
+                continue
+            word = subname.split("|", 1)[1]
+            assert any(ex and ex[0].lower() == word for ex in EXAMPLES.get(name, [])), (
+                "write subcommand without an example: %s" % subname)
 
 
 def test_every_write_passes_the_gate(server):

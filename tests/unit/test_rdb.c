@@ -416,9 +416,11 @@ static void test_legacy(void)
     obj_free(v);
     rdb_in_free(&in);
     lp_free(lp);
-    /* streams and modules: refused with a clear reason */
+    /* a stream cut after its node count: refused, nothing leaks
+     * (test_stream.c has the stream payloads) */
     static const unsigned char stream[] = {19, 0};
-    CHECK(restore_bytes(stream, sizeof(stream), err) == NULL && strstr(err, "stream"));
+    CHECK(restore_bytes(stream, sizeof(stream), err) == NULL);
+    /* modules: refused with a clear reason */
     char name[10];
     rdb_module_name(0x7a7a7a7a7a7a7a7aULL, name);
     CHECK(strlen(name) == 9);
