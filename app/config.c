@@ -652,6 +652,8 @@ static struct param params[] = {
     {"zset-max-listpack-value", "zset-max-ziplist-value", P_MEM, 0,
      &store_tun.zset_max_listpack_value, 0, LONG_MAX, "64",
      .doc = "Sorted sets whose members are at most this long use the listpack encoding."},
+    {"hll-sparse-max-bytes", NULL, P_MEM, 0, &store_tun.hll_sparse_max_bytes, 0, LONG_MAX, "3000",
+     .doc = "HyperLogLogs larger than this use the dense encoding."},
 };
 
 #define NPARAMS (sizeof(params) / sizeof(params[0]))

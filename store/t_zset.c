@@ -486,6 +486,25 @@ static void zc_in_lex(struct zcur *z, const struct sobj *o, const struct zrange_
     }
 }
 
+bool zset_obj_score(const struct sobj *o, const char *m, size_t len, double *score)
+{
+    return zobj_score(o, m, len, score);
+}
+
+void zset_obj_walk_score(const struct sobj *o, double min, double max, bool maxex, zset_walk_fn fn,
+                         void *arg)
+{
+    struct zrange_score r = {min, max, false, maxex};
+    struct zcur z;
+    for (zc_in_score(&z, o, &r, false); zc_valid(&z); zc_next(&z, false)) {
+        const char *m;
+        size_t ml;
+        double s;
+        zc_get(&z, &m, &ml, &s);
+        if (!zr_lte_max(s, &r) || !fn(m, ml, s, arg)) break;
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Range parsing. */
 

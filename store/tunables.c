@@ -10,6 +10,7 @@ struct store_tunables store_tun = {
     .zset_max_listpack_value = 64,
     .list_max_listpack_size = -2,
     .list_compress_depth = 0,
+    .hll_sparse_max_bytes = 3000,
     .rdb_compression = 1,
     .sanitize_dump_payload = 0,
 };

@@ -18,6 +18,7 @@ struct store_tunables {
     long long zset_max_listpack_value;   /* 64 */
     long long list_max_listpack_size;    /* -2: 8 KiB per quicklist node */
     long long list_compress_depth;       /* 0 */
+    long long hll_sparse_max_bytes;      /* 3000 */
     /* DUMP/RESTORE and RDB files (store/rdb.h) */
     int rdb_compression;       /* rdbcompression: yes */
     int sanitize_dump_payload; /* RDB_SANITIZE_NO / YES / CLIENTS: no */
