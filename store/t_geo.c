@@ -632,19 +632,21 @@ void cmd_geosearchstore(struct cmdctx *c)
     georadius_generic(c, 2, GEO_SEARCH | GEO_SEARCHSTORE);
 }
 
-/* Keys of GEORADIUS and GEORADIUSBYMEMBER (Redis's georadiusGetKeys): the
- * source, and the last STORE/STOREDIST destination from argument 5 on. */
+/* Keys of GEORADIUS and GEORADIUSBYMEMBER: the source, then the key after
+ * each STORE and STOREDIST from the argument where options start (6, or 5
+ * BYMEMBER), as Redis's key specs find them. Redis's specs take only the
+ * first STORE and the first STOREDIST; we take every one, so that the key
+ * the command really writes (the last one) is always locked. */
 int keys_georadius(int argc, const struct sarg *argv, int *out, int max)
 {
-    int stored = -1;
-    for (int i = 5; i < argc; i++) {
-        if ((arg_is(&argv[i], "store") || arg_is(&argv[i], "storedist")) && i + 1 < argc) {
-            stored = i + 1;
+    bool bymember = argv[0].len == strlen("georadiusbymember");
+    int n = 0;
+    if (n < max) out[n++] = 1;
+    for (int i = bymember ? 5 : 6; i < argc - 1 && n < max; i++) {
+        if (arg_is(&argv[i], "store") || arg_is(&argv[i], "storedist")) {
+            out[n++] = i + 1;
             i++;
         }
     }
-    int n = 0;
-    if (n < max) out[n++] = 1;
-    if (stored >= 0 && n < max) out[n++] = stored;
     return n;
 }
