@@ -120,8 +120,28 @@ BITS_KERNEL(k_xor_avx2, ^, __attribute__((target("avx2"))))
 #endif
 #undef BITS_KERNEL
 
+/* dst = a op b over n bytes: the first two sources in one pass. */
+#define BITS_KERNEL2(name, OP, attr)                                                  \
+    attr static void name(uint8_t *dst, const uint8_t *a, const uint8_t *b, size_t n) \
+    {                                                                                 \
+        size_t i = 0;                                                                 \
+        for (; i + 8 <= n; i += 8) store64(dst + i, load64(a + i) OP load64(b + i));  \
+        for (; i < n; i++) dst[i] = (uint8_t)(a[i] OP b[i]);                          \
+    }
+BITS_KERNEL2(k2_and, &, )
+BITS_KERNEL2(k2_or, |, )
+BITS_KERNEL2(k2_xor, ^, )
+#ifdef BITS_X86
+BITS_KERNEL2(k2_and_avx2, &, __attribute__((target("avx2"))))
+BITS_KERNEL2(k2_or_avx2, |, __attribute__((target("avx2"))))
+BITS_KERNEL2(k2_xor_avx2, ^, __attribute__((target("avx2"))))
+#endif
+#undef BITS_KERNEL2
+
 typedef void (*kernel_fn)(uint8_t *, const uint8_t *, size_t);
+typedef void (*kernel2_fn)(uint8_t *, const uint8_t *, const uint8_t *, size_t);
 static kernel_fn kernel_impl[3] = {k_and, k_or, k_xor};
+static kernel2_fn kernel2_impl[3] = {k2_and, k2_or, k2_xor};
 
 __attribute__((constructor)) static void bits_pick(void)
 {
@@ -133,6 +153,9 @@ __attribute__((constructor)) static void bits_pick(void)
         kernel_impl[0] = k_and_avx2;
         kernel_impl[1] = k_or_avx2;
         kernel_impl[2] = k_xor_avx2;
+        kernel2_impl[0] = k2_and_avx2;
+        kernel2_impl[1] = k2_or_avx2;
+        kernel2_impl[2] = k2_xor_avx2;
     }
 #endif
 }
@@ -198,11 +221,29 @@ void bits_op(enum bits_op op, uint8_t *dst, size_t maxlen, const uint8_t *const 
     for (size_t at = 0; at < maxlen; at += BITOP_BLOCK) {
         size_t blk = maxlen - at < BITOP_BLOCK ? maxlen - at : BITOP_BLOCK;
         uint8_t *d = dst + at;
-        /* the first source, zero-padded */
         size_t have = len[0] > at ? len[0] - at : 0;
         if (have > blk) have = blk;
-        if (have) memcpy(d, src[0] + at, have);
-        memset(d + have, 0, blk - have);
+        int s = 1;
+        if (op != BITS_NOT && n >= 2) {
+            /* the first two sources in one pass where both have bytes; past
+             * the shorter one, a zero: AND gives zeros, OR and XOR the other */
+            size_t h1 = len[1] > at ? len[1] - at : 0;
+            if (h1 > blk) h1 = blk;
+            size_t both = have < h1 ? have : h1, more = have > h1 ? have : h1;
+            if (both) kernel2_impl[op](d, src[0] + at, src[1] + at, both);
+            if (op == BITS_AND)
+                memset(d + both, 0, blk - both);
+            else {
+                const uint8_t *longer = have > h1 ? src[0] : src[1];
+                if (more > both) memcpy(d + both, longer + at + both, more - both);
+                memset(d + more, 0, blk - more);
+            }
+            s = 2;
+        } else {
+            /* the first source, zero-padded */
+            if (have) memcpy(d, src[0] + at, have);
+            memset(d + have, 0, blk - have);
+        }
         if (op == BITS_NOT) {
             size_t i = 0;
             for (; i + 8 <= blk; i += 8) store64(d + i, ~load64(d + i));
@@ -210,7 +251,7 @@ void bits_op(enum bits_op op, uint8_t *dst, size_t maxlen, const uint8_t *const 
             continue;
         }
         kernel_fn k = kernel_impl[op];
-        for (int s = 1; s < n; s++) {
+        for (; s < n; s++) {
             size_t h = len[s] > at ? len[s] - at : 0;
             if (h > blk) h = blk;
             if (h) k(d, src[s] + at, h);

@@ -451,17 +451,29 @@ uint64_t hll_count(const uint8_t *p, size_t len, bool *invalid)
 uint64_t hll_count_raw(const uint8_t *regs)
 {
     int h[64] = {0};
-    for (long j = 0; j < HLL_REGISTERS; j++) h[regs[j] & 63]++;
+    for (long j = 0; j < HLL_REGISTERS; j += 8) {
+        uint64_t w;
+        memcpy(&w, regs + j, 8);
+        if (!w) {
+            h[0] += 8; /* eight empty registers at once */
+            continue;
+        }
+        for (int k = 0; k < 8; k++) h[regs[j + k] & 63]++;
+    }
     return estimate(h);
 }
 
 int hll_merge(uint8_t *max, const uint8_t *p, size_t len)
 {
     if (p[4] == HLL_DENSE) {
+        /* 4 registers in every 3 bytes */
         const uint8_t *regs = p + HLL_HDR_SIZE;
-        for (long i = 0; i < HLL_REGISTERS; i++) {
-            unsigned v = hll_dense_get(regs, i);
-            if (v > max[i]) max[i] = (uint8_t)v;
+        for (long j = 0, i = 0; j < HLL_REG_BYTES; j += 3, i += 4) {
+            unsigned b0 = regs[j], b1 = regs[j + 1], b2 = regs[j + 2];
+            uint8_t r[4] = {(uint8_t)(b0 & 63), (uint8_t)((b0 >> 6 | b1 << 2) & 63),
+                            (uint8_t)((b1 >> 4 | b2 << 4) & 63), (uint8_t)(b2 >> 2)};
+            for (int k = 0; k < 4; k++)
+                if (r[k] > max[i + k]) max[i + k] = r[k];
         }
         return 0;
     }

@@ -313,14 +313,17 @@ void cmd_geopos(struct cmdctx *c)
 
 struct geo_point {
     double lon, lat, dist, score;
-    char *member;
-    size_t mlen;
-    size_t order; /* position found: ties keep it (a stable sort) */
+    size_t moff, mlen; /* the member's bytes in geo_found.names */
+    size_t order;      /* position found: ties keep it (a stable sort) */
 };
 
+/* The points found; member names are copied back to back into one buffer
+ * (no allocation per point). */
 struct geo_found {
     struct geo_point *v;
     size_t n, cap;
+    char *names;
+    size_t names_len, names_cap;
     size_t limit; /* ANY: stop at this many (0: no limit) */
     const struct geo_shape *shape;
     bool oom;
@@ -348,13 +351,20 @@ static bool found_add(const char *m, size_t len, double score, void *arg)
             f->v = v;
             f->cap = cap;
         }
-        char *copy = malloc(len ? len : 1);
-        if (!copy) {
-            f->oom = true;
-            return false;
+        if (f->names_len + len > f->names_cap) {
+            size_t cap = f->names_cap ? f->names_cap * 2 : 1024;
+            while (cap < f->names_len + len) cap *= 2;
+            char *nb = realloc(f->names, cap);
+            if (!nb) {
+                f->oom = true;
+                return false;
+            }
+            f->names = nb;
+            f->names_cap = cap;
         }
-        memcpy(copy, m, len);
-        f->v[f->n] = (struct geo_point){xy[0], xy[1], dist, score, copy, len, f->n};
+        memcpy(f->names + f->names_len, m, len);
+        f->v[f->n] = (struct geo_point){xy[0], xy[1], dist, score, f->names_len, len, f->n};
+        f->names_len += len;
         f->n++;
     }
     return !(f->n && f->limit && f->n >= f->limit);
@@ -534,16 +544,15 @@ static void georadius_generic(struct cmdctx *c, int src, int flags)
 
     struct geo_boxes boxes;
     geo_boxes_for(&shape, &boxes);
-    struct geo_found f = {NULL, 0, 0, any ? (size_t)count : 0, &shape, false};
+    struct geo_found f = {.limit = any ? (size_t)count : 0, .shape = &shape};
     scan_boxes(z, &boxes, &f);
-    if (f.oom) {
-        for (size_t i = 0; i < f.n; i++) free(f.v[i].member);
+    if (f.oom || (f.n == 0 && !storekey)) {
         free(f.v);
-        reply_oom(c);
-        return;
-    }
-    if (f.n == 0 && !storekey) {
-        reply_array(c->r, 0);
+        free(f.names);
+        if (f.oom)
+            reply_oom(c);
+        else
+            reply_array(c->r, 0);
         return;
     }
     size_t returned = (count == 0 || f.n < (size_t)count) ? f.n : (size_t)count;
@@ -556,7 +565,7 @@ static void georadius_generic(struct cmdctx *c, int src, int flags)
             struct geo_point *p = &f.v[i];
             p->dist /= shape.conversion;
             if (opts) reply_array(c->r, opts + 1);
-            reply_bulk(c->r, p->member, p->mlen);
+            reply_bulk(c->r, f.names + p->moff, p->mlen);
             if (withdist) reply_distance(c, p->dist);
             if (withhash) reply_int(c->r, (long long)p->score);
             if (withcoords) {
@@ -577,7 +586,8 @@ static void georadius_generic(struct cmdctx *c, int src, int flags)
             p->dist /= shape.conversion;
             if (p->mlen > maxlen) maxlen = p->mlen;
             totlen += p->mlen;
-            ok = zset_insert(zs, storedist ? p->dist : p->score, p->member, p->mlen) != NULL;
+            ok =
+                zset_insert(zs, storedist ? p->dist : p->score, f.names + p->moff, p->mlen) != NULL;
         }
         if (ok) zset_obj_maybe_to_listpack(o, maxlen, totlen);
         if (!ok || !db_set(c, c->db, storekey, o, false)) {
@@ -598,8 +608,8 @@ static void georadius_generic(struct cmdctx *c, int src, int flags)
         db_delete(c, c->db, storekey);
         reply_int(c->r, 0);
     }
-    for (size_t i = 0; i < f.n; i++) free(f.v[i].member);
     free(f.v);
+    free(f.names);
 }
 
 void cmd_georadius(struct cmdctx *c)

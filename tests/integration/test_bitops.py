@@ -144,6 +144,16 @@ def test_bitop(pair):
     pair.same("BITOP", "OR", "dst", "one")
     pair.same("TTL", "dst")
     pair.same("TYPE", "dst")
+    # a raw string destination (overwritten in place by Slipstream): same
+    # value, TTL dropped, raw
+    for size in (3, 100, 5000):
+        pair.run("SET", "rawdst", "y" * size)
+        pair.run("APPEND", "rawdst", "z")
+        pair.run("EXPIRE", "rawdst", 100)
+        pair.same("BITOP", "XOR", "rawdst", "one", "src1")
+        pair.same("TTL", "rawdst")
+        pair.same("GET", "rawdst")
+        pair.same("OBJECT", "ENCODING", "rawdst")
     pair.same("BITOP", "AND", "dst", "nokey", "nokey2")
     pair.same("EXISTS", "dst")
     pair.same("BITOP", "XOR", "one", "one", "one")
