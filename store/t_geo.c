@@ -556,7 +556,8 @@ static void georadius_generic(struct cmdctx *c, int src, int flags)
         return;
     }
     size_t returned = (count == 0 || f.n < (size_t)count) ? f.n : (size_t)count;
-    if (sort != SORT_NONE) qsort(f.v, f.n, sizeof(*f.v), sort == SORT_ASC ? cmp_asc : cmp_desc);
+    if (sort != SORT_NONE && f.n > 1)
+        qsort(f.v, f.n, sizeof(*f.v), sort == SORT_ASC ? cmp_asc : cmp_desc);
 
     if (!storekey) {
         int opts = withdist + withhash + withcoords;

@@ -495,6 +495,15 @@ void zset_obj_walk_score(const struct sobj *o, double min, double max, bool maxe
                          void *arg)
 {
     struct zrange_score r = {min, max, false, maxex};
+    if (o->enc == ENC_SKIPLIST) {
+        /* the next node is fetched while fn works on this one (a geo
+         * search decodes and measures every point it walks) */
+        for (struct zsnode *n = zset_first_in_range(ZS(o), &r); n; n = n->lv[0].fwd) {
+            if (n->lv[0].fwd) __builtin_prefetch(n->lv[0].fwd);
+            if (!zr_lte_max(n->score, &r) || !fn(zsn_member(n), n->mlen, n->score, arg)) break;
+        }
+        return;
+    }
     struct zcur z;
     for (zc_in_score(&z, o, &r, false); zc_valid(&z); zc_next(&z, false)) {
         const char *m;

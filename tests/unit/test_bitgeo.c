@@ -526,7 +526,7 @@ static void test_geoadd_effect(void)
     struct keyspace ks;
     struct reply r;
     struct wstats st = {0};
-    struct wlog_buf buf;
+    static struct wlog_buf buf; /* registered for good: static */
     REQUIRE(ks_init(&ks, 4, 16) == 0);
     reply_init(&r);
     wlog_buf_init(&buf);
@@ -560,6 +560,7 @@ static void test_geoadd_effect(void)
     CHECK(fx.len == sizeof(want) - 1 && memcmp(fx.resp, want, fx.len) == 0);
     CHECK(!wlog_unit_fx(&u, 1, &cur, &fx));
     wlog_set_enabled_locked(false, u.seq);
+    wlog_buf_free(&buf);
     reply_release(&r);
     ks_destroy(&ks);
 }
