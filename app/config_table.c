@@ -1333,7 +1333,7 @@ struct param params[] = {
         "Largest listpack node of a stream, in bytes (0 = no limit but 1 GiB)."),
     LL("stream-node-max-entries", NULL, 0, store_tun.stream_node_max_entries, 0, LLONG_MAX,
        "100", "Most entries in one stream node (0 = no limit)."),
-    UMEM("hll-sparse-max-bytes", NULL, INERT, store_tun.hll_sparse_max_bytes, 0, LMAX, "3000",
+    UMEM("hll-sparse-max-bytes", NULL, 0, store_tun.hll_sparse_max_bytes, 0, LMAX, "3000",
         "HyperLogLogs larger than this use the dense encoding."),
 
     /* ---- Slipstream's own ---- */

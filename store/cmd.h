@@ -150,6 +150,9 @@ int64_t store_ustime(void);
 bool str_to_ll(const char *s, size_t len, long long *out);
 int ll_to_str(char *buf, size_t len, long long v);
 bool str_to_ld(const char *s, size_t len, long double *out);
+/* Redis's ld2string(LD_STR_HUMAN): "%.17Lf" without trailing zeros (and
+ * "-0" as "0"). Returns the length, 0 if buf is too small. */
+int str_from_ld_human(char *buf, size_t cap, long double v);
 /* Glob matching (KEYS, SCAN MATCH, CONFIG GET), Redis's pattern syntax. */
 bool str_match(const char *pat, size_t plen, const char *s, size_t slen, bool nocase);
 

@@ -97,6 +97,26 @@
                       "options.")                                                                \
     X(RELOAD_LOAD_FAILED, "ERR Error trying to load the RDB dump")                               \
     X(SHUTDOWN_FAILED, "ERR Errors trying to SHUTDOWN. Check logs.")                             \
+    X(BIT_VALUE, "ERR bit is not an integer or out of range")                                    \
+    X(BITPOS_BIT, "ERR The bit argument must be 1 or 0.")                                        \
+    X(BITOP_NOT, "ERR BITOP NOT must be called with a single source key.")                       \
+    X(BITFIELD_TYPE, "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 "      \
+                     "is not supported but i64 is.")                                             \
+    X(BITFIELD_OVERFLOW, "ERR Invalid OVERFLOW type specified")                                  \
+    X(BITFIELD_RO, "ERR BITFIELD_RO only supports the GET subcommand")                           \
+    X(HLL_WRONGTYPE, "WRONGTYPE Key is not a valid HyperLogLog string value.")                   \
+    X(HLL_INVALID, "INVALIDOBJ Corrupted HLL object detected")                                   \
+    X(PFDEBUG_NOKEY, "ERR The specified key does not exist")                                     \
+    X(PFDEBUG_NOT_SPARSE, "ERR HLL encoding is not sparse")                                      \
+    X(GEO_UNIT, "ERR unsupported unit provided. please use M, KM, FT, MI")                       \
+    X(GEO_RADIUS_NUM, "ERR need numeric radius")                                                 \
+    X(GEO_WIDTH_NUM, "ERR need numeric width")                                                   \
+    X(GEO_HEIGHT_NUM, "ERR need numeric height")                                                 \
+    X(GEO_RADIUS_NEG, "ERR radius cannot be negative")                                           \
+    X(GEO_BOX_NEG, "ERR height or width cannot be negative")                                     \
+    X(GEO_MEMBER, "ERR could not decode requested zset member")                                  \
+    X(GEO_COUNT, "ERR COUNT must be > 0")                                                        \
+    X(GEO_ANY_COUNT, "ERR the ANY argument requires COUNT argument")                             \
     X(MISCONF, "MISCONF Redis is configured to save RDB snapshots, but it's currently "          \
                "unable to persist to disk. Commands that may modify the data set are "           \
                "disabled, because this instance is configured to report errors during "          \
@@ -190,4 +210,17 @@ extern const char *const serr_text[SERR__COUNT];
 #define SERRF_NEED_KEY   "ERR at least 1 input key is needed for '%s' command"
 #define SERRF_LONG_RANGE "ERR value is out of range, value must between %ld and %ld"
 
+/* PFDEBUG: the subcommand as typed. */
+#define SERRF_PFDEBUG_UNKNOWN "ERR Unknown PFDEBUG subcommand '%.*s'"
+/* PFSELFTEST's failures. */
+#define SERRF_HLL_TEST_REGISTER "ERR TESTFAILED Register %d should be %d but is %d"
+#define SERRF_HLL_TEST_ERROR    "ERR TESTFAILED Too big error. card:%llu abserr:%llu"
+#define SERRF_HLL_TEST_SPARSE   "ERR TESTFAILED sparse encoding not used"
+#define SERRF_HLL_TEST_DISAGREE "ERR TESTFAILED dense/sparse disagree"
+/* Geo: the pair as %f; the command or option; the command name as typed. */
+#define SERRF_GEO_LONLAT "ERR invalid longitude,latitude pair %f,%f"
+#define SERRF_GEO_STORE_WITH \
+    "ERR %s is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+#define SERRF_GEO_FROM "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for %.*s"
+#define SERRF_GEO_BY   "ERR exactly one of BYRADIUS and BYBOX can be specified for %.*s"
 #endif

@@ -114,6 +114,22 @@ struct sobj *obj_string_new_raw(const char *p, size_t len)
     return o;
 }
 
+struct sobj *obj_string_new_zeroed(size_t len)
+{
+    if (len > UINT32_MAX - 1) return NULL; /* beyond a string object's length field */
+    struct sobj *o = obj_alloc(0);
+    if (!o) return NULL;
+    o->type = OBJ_STRING;
+    o->enc = ENC_RAW;
+    o->v.s.ptr = calloc(len + 1, 1);
+    if (!o->v.s.ptr) {
+        free(o);
+        return NULL;
+    }
+    o->v.s.len = o->v.s.cap = (uint32_t)len;
+    return o;
+}
+
 struct sobj *obj_string_new_str(const char *p, size_t len)
 {
     if (len <= OBJ_EMBSTR_MAX) return obj_embstr(p, len);

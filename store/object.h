@@ -83,6 +83,8 @@ unsigned obj_lfu_get(const struct sobj *o);
 /* Strings. Creators return NULL only on allocation failure. */
 struct sobj *obj_string_new(const char *p, size_t len);     /* picks int/embstr/raw */
 struct sobj *obj_string_new_raw(const char *p, size_t len); /* always raw (growable) */
+/* A raw string of len zero bytes (SETRANGE, SETBIT on a missing key). */
+struct sobj *obj_string_new_zeroed(size_t len);
 /* embstr up to OBJ_EMBSTR_MAX bytes, raw beyond, never int: Redis's
  * createStringObject (INCRBYFLOAT's result is a string, not an int). */
 struct sobj *obj_string_new_str(const char *p, size_t len);

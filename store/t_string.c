@@ -510,23 +510,6 @@ void cmd_substr(struct cmdctx *c)
     cmd_getrange(c);
 }
 
-/* A new raw string of len zero bytes (SETRANGE on a missing key). */
-static struct sobj *str_new_zeroed(size_t len)
-{
-    if (len > UINT32_MAX - 1) return NULL; /* beyond a string object's length field */
-    struct sobj *o = obj_string_new_raw(NULL, 0);
-    if (!o) return NULL;
-    char *p = calloc(len + 1, 1);
-    if (!p) {
-        obj_free(o);
-        return NULL;
-    }
-    free(o->v.s.ptr);
-    o->v.s.ptr = p;
-    o->v.s.len = o->v.s.cap = (uint32_t)len;
-    return o;
-}
-
 /* SETRANGE key offset value: overwrite from offset, zero-padding a shorter
  * string. An empty value changes nothing (and creates no key). */
 void cmd_setrange(struct cmdctx *c)
@@ -546,7 +529,7 @@ void cmd_setrange(struct cmdctx *c)
             return;
         }
         if (!check_string_length(c, offset, (long long)val->len)) return;
-        o = str_new_zeroed((size_t)offset + val->len);
+        o = obj_string_new_zeroed((size_t)offset + val->len);
         if (!o || !(e = db_add(c, c->db, key, o))) {
             obj_free(o);
             reply_oom(c);
@@ -650,26 +633,6 @@ void cmd_decrby(struct cmdctx *c)
     incr_decr(c, -incr);
 }
 
-/* Redis's ld2string(LD_STR_HUMAN): "%.17Lf" (17 digits after the point,
- * which with 80-bit long doubles reproduces short decimals as typed), then
- * trailing zeros and a trailing point removed, and "-0" written "0".
- * Returns the length, 0 if buf is too small. */
-static int ld_to_human(char *buf, size_t cap, long double v)
-{
-    int l = snprintf(buf, cap, "%.17Lf", v);
-    if (l < 0 || (size_t)l + 1 > cap) return 0;
-    if (memchr(buf, '.', (size_t)l)) {
-        while (buf[l - 1] == '0') l--;
-        if (buf[l - 1] == '.') l--;
-    }
-    if (l == 2 && buf[0] == '-' && buf[1] == '0') {
-        buf[0] = '0';
-        l = 1;
-    }
-    buf[l] = '\0';
-    return l;
-}
-
 void cmd_incrbyfloat(struct cmdctx *c)
 {
     const struct sarg *key = &c->argv[1];
@@ -702,7 +665,7 @@ void cmd_incrbyfloat(struct cmdctx *c)
         return;
     }
     char buf[STR_LD_CHARS];
-    int len = ld_to_human(buf, sizeof(buf), value);
+    int len = str_from_ld_human(buf, sizeof(buf), value);
     struct sobj *o = obj_string_new_str(buf, (size_t)len);
     if (!o) {
         reply_oom(c);

@@ -472,9 +472,16 @@ static void zc_in_lex(struct zcur *z, const struct sobj *o, const struct zrange_
     }
     unsigned char *lp = o->v.ptr;
     z->p = NULL;
-    if (zr_lex_empty(r)) return;
+    /* Redis's zzlIsInLexRange first: the last member >= min, the first <=
+     * max (with mixed scores the walk below alone would answer otherwise) */
     char mb[LP_INTBUF];
     size_t ml;
+    unsigned char *first = lp_first(lp), *last = first ? lp_prev(lp, lp_last(lp)) : NULL;
+    if (zr_lex_empty(r) || !first) return;
+    const char *lm = lp_member(last, &ml, mb);
+    if (!zr_lex_gte_min(lm, ml, r)) return;
+    lm = lp_member(first, &ml, mb);
+    if (!zr_lex_lte_max(lm, ml, r)) return;
     if (!rev) {
         for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, lp_next(lp, p))) {
             const char *m = lp_member(p, &ml, mb);
@@ -493,6 +500,34 @@ static void zc_in_lex(struct zcur *z, const struct sobj *o, const struct zrange_
             }
             sp = lp_prev(lp, p);
         }
+    }
+}
+
+bool zset_obj_score(const struct sobj *o, const char *m, size_t len, double *score)
+{
+    return zobj_score(o, m, len, score);
+}
+
+void zset_obj_walk_score(const struct sobj *o, double min, double max, bool maxex, zset_walk_fn fn,
+                         void *arg)
+{
+    struct zrange_score r = {min, max, false, maxex};
+    if (o->enc == ENC_SKIPLIST) {
+        /* the next node is fetched while fn works on this one (a geo
+         * search decodes and measures every point it walks) */
+        for (struct zsnode *n = zset_first_in_range(ZS(o), &r); n; n = n->lv[0].fwd) {
+            if (n->lv[0].fwd) __builtin_prefetch(n->lv[0].fwd);
+            if (!zr_lte_max(n->score, &r) || !fn(zsn_member(n), n->mlen, n->score, arg)) break;
+        }
+        return;
+    }
+    struct zcur z;
+    for (zc_in_score(&z, o, &r, false); zc_valid(&z); zc_next(&z, false)) {
+        const char *m;
+        size_t ml;
+        double s;
+        zc_get(&z, &m, &ml, &s);
+        if (!zr_lte_max(s, &r) || !fn(m, ml, s, arg)) break;
     }
 }
 
@@ -1102,10 +1137,15 @@ void cmd_zlexcount(struct cmdctx *c)
     if (err) return;
     long long n = 0;
     if (o && o->enc == ENC_SKIPLIST) {
-        struct zsnode *f = zset_first_in_lex(ZS(o), &r);
+        /* Redis's arithmetic, unsigned as there: with mixed scores the last
+         * node in range may rank before the first (or not exist) */
+        struct zset *zs = ZS(o);
+        struct zsnode *f = zset_first_in_lex(zs, &r);
         if (f) {
-            struct zsnode *l = zset_last_in_lex(ZS(o), &r);
-            n = (long long)(zset_rank(ZS(o), l) - zset_rank(ZS(o), f) + 1);
+            unsigned long count = zs->length - (zset_rank(zs, f) - 1);
+            struct zsnode *l = zset_last_in_lex(zs, &r);
+            if (l) count -= zs->length - zset_rank(zs, l);
+            n = (long long)count;
         }
     } else if (o) {
         struct zcur z;
@@ -1161,7 +1201,11 @@ static void zremrange_generic(struct cmdctx *c, int type)
         zc_at_rank(&z, cur, (long)start, false);
     else if (type == ZR_SCORE)
         zc_in_score(&z, cur, &rs, false);
-    else
+    else if (cur->enc == ENC_SKIPLIST) {
+        /* zslDeleteRangeByLex descends without zslIsInLexRange's checks */
+        z.o = cur;
+        z.n = zset_first_gte_lex(ZS(cur), &rl);
+    } else
         zc_in_lex(&z, cur, &rl, false);
     long long n = 0;
     if (type == ZR_RANK) {

@@ -46,4 +46,12 @@ bool zset_obj_to_skiplist(struct sobj *o);
  * totlen the sum of their lengths. */
 void zset_obj_maybe_to_listpack(struct sobj *o, size_t maxlen, size_t totlen);
 
+/* Score of member m (false if absent). */
+bool zset_obj_score(const struct sobj *o, const char *m, size_t len, double *score);
+/* Walk the members with min <= score <= max (score < max when maxex) in
+ * order, calling fn until it returns false (geo's box scans). */
+typedef bool (*zset_walk_fn)(const char *m, size_t len, double score, void *arg);
+void zset_obj_walk_score(const struct sobj *o, double min, double max, bool maxex, zset_walk_fn fn,
+                         void *arg);
+
 #endif

@@ -10,9 +10,9 @@ struct store_tunables store_tun = {
     .zset_max_listpack_value = 64,
     .list_max_listpack_size = -2,
     .list_compress_depth = 0,
+    .hll_sparse_max_bytes = 3000,
     .rdb_compression = 1,
     .sanitize_dump_payload = 0,
     .stream_node_max_bytes = 4096,
     .stream_node_max_entries = 100,
-    .hll_sparse_max_bytes = 3000,
 };

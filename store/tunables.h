@@ -18,12 +18,12 @@ struct store_tunables {
     long long zset_max_listpack_value;   /* 64 */
     long long list_max_listpack_size;    /* -2: 8 KiB per quicklist node */
     long long list_compress_depth;       /* 0 */
+    long long hll_sparse_max_bytes;      /* 3000 */
     /* DUMP/RESTORE and RDB files (store/rdb.h) */
     int rdb_compression;               /* rdbcompression: yes */
     int sanitize_dump_payload;         /* RDB_SANITIZE_NO / YES / CLIENTS: no */
     long long stream_node_max_bytes;   /* 4096 (0: no limit but 1 GiB) */
     long long stream_node_max_entries; /* 100 (0: no limit) */
-    long long hll_sparse_max_bytes;    /* 3000 */
 };
 
 extern struct store_tunables store_tun;

@@ -202,3 +202,23 @@ bool str_match(const char *pat, size_t plen, const char *s, size_t slen, bool no
     while (p < plen && pat[p] == '*') p++;
     return p == plen;
 }
+
+/* Redis's ld2string(LD_STR_HUMAN): "%.17Lf" (17 digits after the point,
+ * which with 80-bit long doubles reproduces short decimals as typed), then
+ * trailing zeros and a trailing point removed, and "-0" written "0".
+ * Returns the length, 0 if buf is too small. */
+int str_from_ld_human(char *buf, size_t cap, long double v)
+{
+    int l = snprintf(buf, cap, "%.17Lf", v);
+    if (l < 0 || (size_t)l + 1 > cap) return 0;
+    if (memchr(buf, '.', (size_t)l)) {
+        while (buf[l - 1] == '0') l--;
+        if (buf[l - 1] == '.') l--;
+    }
+    if (l == 2 && buf[0] == '-' && buf[1] == '0') {
+        buf[0] = '0';
+        l = 1;
+    }
+    buf[l] = '\0';
+    return l;
+}

@@ -279,22 +279,37 @@ struct zsnode *zset_last_in_range(struct zset *zs, const struct zrange_score *r)
     return x != zs->head && zr_gte_min(x->score, r) ? x : NULL;
 }
 
-struct zsnode *zset_first_in_lex(struct zset *zs, const struct zrange_lex *r)
+/* Redis's zslIsInLexRange: the range is not empty, the last member is >=
+ * min and the first <= max. Members are in (score, member) order, not
+ * member order, when scores differ: Redis answers such "undefined" ranges
+ * deterministically from these checks and the descents below, and so do we. */
+static bool lex_in_reach(struct zset *zs, const struct zrange_lex *r)
 {
-    if (zr_lex_empty(r) || !zs->tail || !zr_lex_gte_min(zsn_member(zs->tail), zs->tail->mlen, r))
-        return NULL;
+    struct zsnode *f = zset_first(zs);
+    return !zr_lex_empty(r) && zs->tail &&
+           zr_lex_gte_min(zsn_member(zs->tail), zs->tail->mlen, r) &&
+           zr_lex_lte_max(zsn_member(f), f->mlen, r);
+}
+
+struct zsnode *zset_first_gte_lex(struct zset *zs, const struct zrange_lex *r)
+{
     struct zsnode *x = zs->head;
     for (int i = zs->level - 1; i >= 0; i--)
         while (x->lv[i].fwd && !zr_lex_gte_min(zsn_member(x->lv[i].fwd), x->lv[i].fwd->mlen, r))
             x = x->lv[i].fwd;
-    x = x->lv[0].fwd;
+    return x->lv[0].fwd;
+}
+
+struct zsnode *zset_first_in_lex(struct zset *zs, const struct zrange_lex *r)
+{
+    if (!lex_in_reach(zs, r)) return NULL;
+    struct zsnode *x = zset_first_gte_lex(zs, r);
     return x && zr_lex_lte_max(zsn_member(x), x->mlen, r) ? x : NULL;
 }
 
 struct zsnode *zset_last_in_lex(struct zset *zs, const struct zrange_lex *r)
 {
-    struct zsnode *f = zset_first(zs);
-    if (zr_lex_empty(r) || !f || !zr_lex_lte_max(zsn_member(f), f->mlen, r)) return NULL;
+    if (!lex_in_reach(zs, r)) return NULL;
     struct zsnode *x = zs->head;
     for (int i = zs->level - 1; i >= 0; i--)
         while (x->lv[i].fwd && zr_lex_lte_max(zsn_member(x->lv[i].fwd), x->lv[i].fwd->mlen, r))

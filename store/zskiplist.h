@@ -97,5 +97,8 @@ struct zsnode *zset_first_in_range(struct zset *zs, const struct zrange_score *r
 struct zsnode *zset_last_in_range(struct zset *zs, const struct zrange_score *r);
 struct zsnode *zset_first_in_lex(struct zset *zs, const struct zrange_lex *r);
 struct zsnode *zset_last_in_lex(struct zset *zs, const struct zrange_lex *r);
+/* The first node the descent "forward while < min" reaches, without the
+ * reach checks of zset_first_in_lex (Redis's zslDeleteRangeByLex). */
+struct zsnode *zset_first_gte_lex(struct zset *zs, const struct zrange_lex *r);
 
 #endif

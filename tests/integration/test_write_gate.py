@@ -46,6 +46,10 @@ def fixture(r):
     p.xreadgroup("g", "c1", {"X": ">"}, count=2)
     for i in range(1, BIG + 1):
         p.xadd("XB", {"f": "v", "n": str(i)}, id="%d-0" % i)
+    p.setbit("bm", 100, 1)
+    p.pfadd("hll", "a", "b", "c")  # sparse, cache stale
+    p.pfadd("HLLD", *["e%d" % i for i in range(3000)])  # dense
+    p.geoadd("G", [13.361389, 38.115556, "Palermo", 15.087269, 37.502669, "Catania"])
     # already expired, not yet reclaimed: any command touching it expires
     # it lazily, which deletes through the gate
     p.set("x", "gone", px=1)
@@ -56,6 +60,11 @@ def fixture(r):
 # command -> examples (argument lists); each runs on a fresh fixture
 EXAMPLES = {
     "append": [["s", "x"], ["n", "1"]],
+    "bitfield": [["bm", "SET", "u8", "0", "255"], ["bm", "INCRBY", "i5", "100", "1"],
+                 ["s", "SET", "u8", "0", "104"], ["n", "SET", "u4", "#1", "3"],
+                 ["new", "SET", "u2", "0", "1"], ["bm", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "9"]],
+    "bitop": [["AND", "bm", "bm", "s"], ["NOT", "s", "raw"], ["OR", "x2", "nokey"],
+              ["OR", "raw", "s", "bm"]],
     "blmove": [["l", "l2", "LEFT", "RIGHT", "0"]],
     "blmpop": [["0", "1", "L", "LEFT", "COUNT", "2"]],
     "blpop": [["l", "0"]],
@@ -71,6 +80,12 @@ EXAMPLES = {
     "expire": [["s", "100"], ["h", "0"], ["t", "5", "GT"]],
     "expireat": [["s", "1"], ["L", "9999999999"]],
     "flushall": [[]],
+    "geoadd": [["G", "13.5", "38", "Palermo"], ["G", "NX", "1", "2", "new"], ["Z", "1", "1", "a"]],
+    "georadius": [["G", "15", "37", "200", "km", "STORE", "Z"],
+                  ["G", "15", "37", "1", "m", "STOREDIST", "s"]],
+    "georadiusbymember": [["G", "Palermo", "500", "km", "STORE", "G"]],
+    "geosearchstore": [["ZB", "G", "FROMLONLAT", "15", "37", "BYBOX", "500", "500", "km"],
+                       ["s", "G", "FROMMEMBER", "Catania", "BYRADIUS", "1", "m", "STOREDIST"]],
     "flushdb": [[]],
     "getdel": [["s"], ["n"]],
     "getex": [["s", "EX", "100"], ["t", "PERSIST"], ["raw", "PXAT", "1"]],
@@ -97,6 +112,10 @@ EXAMPLES = {
     "mset": [["s", "v", "n", "1", "L", "replaced"]],
     "msetnx": [["new1", "v", "new2", "v"], ["s", "v", "new3", "v"]],
     "persist": [["t"]],
+    "pfadd": [["hll", "d", "e"], ["hll", "a"], ["HLLD", "new"], ["nohll", "x"]],
+    "pfcount": [["hll"], ["HLLD"], ["hll", "HLLD"]],  # a read that writes the cache
+    "pfdebug": [["TODENSE", "hll"], ["GETREG", "hll"], ["ENCODING", "HLLD"]],
+    "pfmerge": [["hll", "HLLD"], ["HLLD", "hll"], ["newhll", "hll"]],
     "pexpire": [["s", "100000"], ["h", "-1"]],
     "pexpireat": [["s", "1"], ["Z", "99999999999999"]],
     "psetex": [["s", "10000", "v"], ["L", "10000", "v"]],
@@ -111,6 +130,8 @@ EXAMPLES = {
     "sdiffstore": [["S", "S", "I"], ["SB", "S"]],
     "set": [["s", "v"], ["s", "v", "EX", "100"], ["t", "v", "KEEPTTL"], ["t", "v", "GET"],
             ["L", "v", "XX"]],
+    "setbit": [["bm", "100", "0"], ["bm", "100", "1"], ["s", "1000", "1"], ["n", "0", "1"],
+               ["newbm", "7", "1"]],
     "setex": [["s", "100", "v"]],
     "setnx": [["newkey", "v"], ["s", "v"]],
     "setrange": [["s", "2", "XY"], ["n", "0", "9"], ["raw", "200", "z"]],
