@@ -169,10 +169,13 @@ static bool is_rdb_file(const char *path)
     return rdb;
 }
 
+/* A file is an RDB followed by commands (a base with the preamble, an old
+ * single-file AOF), or commands only, as Redis reads either. */
 static int load_one(struct keyspace *ks, const char *name, bool last, char *err, size_t errlen)
 {
     char path[2048];
     file_path(path, sizeof(path), name);
+    long start = 0;
     if (is_rdb_file(path)) {
         struct rdbf_load_opts opts = {.checksum = set.rdbchecksum ? *set.rdbchecksum != 0 : true,
                                       .deep = store_tun.sanitize_dump_payload == 1};
@@ -182,11 +185,12 @@ static int load_one(struct keyspace *ks, const char *name, bool last, char *err,
             snprintf(err, errlen, "The AOF file %s doesn't exist", name);
             return -1;
         }
-        return 0;
+        start = (long)res.end;
     }
     struct aof_load_stats st = {0};
     bool load_truncated = set.load_truncated && *set.load_truncated;
-    int rc = aof_replay_file(path, last && load_truncated, set.load_thread, &st, err, errlen);
+    int rc =
+        aof_replay_file(path, start, last && load_truncated, set.load_thread, &st, err, errlen);
     if (rc == AOF_REPLAY_TRUNCATED && !last && load_truncated)
         snprintf(err, errlen, "Fatal error: the truncated file %s is not the last file", name);
     return rc < 0 ? -1 : 0;
@@ -212,6 +216,46 @@ static int check_files(char *err, size_t errlen)
     return 0;
 }
 
+/* Before 7.0 the AOF was one file, dir/appendfilename. Finding it and no
+ * manifest, Redis 7.0 adopts it as the base of a new manifest and moves it
+ * into the AOF directory, the manifest first; a manifest naming only that
+ * base while the file is still beside the directory is a move a crash
+ * interrupted, finished now. So do we. 1 adopted, 0 none, -1 with err. */
+static int adopt_single_file(bool have_manifest, char *err, size_t errlen)
+{
+    char dir[1024], fname[256], old[1400], moved[1400];
+    names(dir, sizeof(dir), fname, sizeof(fname));
+    if (set.lock) pthread_mutex_lock(set.lock);
+    snprintf(old, sizeof(old), "%s/%s", set.dir && set.dir[0] ? set.dir : ".", fname);
+    if (set.lock) pthread_mutex_unlock(set.lock);
+    struct stat st;
+    if (stat(old, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    snprintf(moved, sizeof(moved), "%s/%s", dir, fname);
+    if (have_manifest &&
+        !(A.m.has_base && A.m.nincr == 0 && !strcmp(A.m.base.name, fname) && stat(moved, &st) != 0))
+        return 0;
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "Can't create the AOF directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    aofm_free(&A.m);
+    aofm_init(&A.m);
+    A.m.has_base = true;
+    A.m.base = (struct aof_file){.seq = 1, .type = AOF_BASE};
+    snprintf(A.m.base.name, sizeof(A.m.base.name), "%s", fname);
+    A.m.base_seq = 1;
+    if (save_manifest(err, errlen) != 0) return -1;
+    if (rename(old, moved) != 0) {
+        snprintf(err, errlen, "Error trying to move the old AOF file %s into dir %s: %s", old, dir,
+                 strerror(errno));
+        return -1;
+    }
+    ctl_log(LOG_NOTICE,
+            "Successfully migrated an old-style AOF file (%s) into the AOF directory (%s).", fname,
+            dir);
+    return 1;
+}
+
 int aof_load_startup(struct keyspace *ks, bool enabled, char *err, size_t errlen)
 {
     if (!enabled) return 0;
@@ -221,7 +265,9 @@ int aof_load_startup(struct keyspace *ks, bool enabled, char *err, size_t errlen
     snprintf(mpath, sizeof(mpath), "%s/%s.manifest", dir, fname);
     int rc = aofm_load(&A.m, mpath, err, errlen);
     if (rc < 0) return -1;
-    if (rc == 0) return 0; /* no AOF yet: aof_start creates one */
+    int adopted = adopt_single_file(rc == 1, err, errlen);
+    if (adopted < 0) return -1;
+    if (rc == 0 && adopted == 0) return 0; /* no AOF yet: aof_start creates one */
     if (check_files(err, errlen) < 0) return -1;
     int64_t t0 = store_ustime();
     int total = (A.m.has_base ? 1 : 0) + A.m.nincr;

@@ -155,8 +155,8 @@ static bool run(struct runner *rn, struct argbuf *a, const char *path, long off,
     return true;
 }
 
-int aof_replay_file(const char *path, bool truncated_ok, void *thread, struct aof_load_stats *st,
-                    char *err, size_t errlen)
+int aof_replay_file(const char *path, long start, bool truncated_ok, void *thread,
+                    struct aof_load_stats *st, char *err, size_t errlen)
 {
     FILE *fp = fopen(path, "r");
     if (!fp) {
@@ -166,12 +166,17 @@ int aof_replay_file(const char *path, bool truncated_ok, void *thread, struct ao
     }
     static char iobuf[1 << 20];
     setvbuf(fp, iobuf, _IOFBF, sizeof(iobuf));
+    if (start > 0 && fseek(fp, start, SEEK_SET) != 0) {
+        snprintf(err, errlen, "Can't seek in the append only file %s: %s", path, strerror(errno));
+        fclose(fp);
+        return -1;
+    }
     struct runner rn = {.db = 0, .thread = thread};
     reply_init(&rn.r);
     struct argbuf cur = {0};
     struct queued q = {0};
     bool in_multi = false;
-    long valid_up_to = 0, before_multi = 0;
+    long valid_up_to = start, before_multi = start;
     int rc = 0;
     for (;;) {
         long off = ftell(fp);

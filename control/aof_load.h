@@ -13,11 +13,12 @@ struct aof_load_stats {
 
 enum { AOF_REPLAY_TRUNCATED = -2 };
 
-/* Replay path into the keyspace (no worker running). thread: the
- * executor's counters for the commands. 0; AOF_REPLAY_TRUNCATED when the
+/* Replay path from byte `start` (past an RDB preamble, or 0) into the
+ * keyspace (no worker running). thread: the executor's counters for the
+ * commands. 0; AOF_REPLAY_TRUNCATED when the
  * file ends inside a command and truncated_ok is false; -1 for anything
  * else, with err naming the file and the offset. */
-int aof_replay_file(const char *path, bool truncated_ok, void *thread, struct aof_load_stats *st,
-                    char *err, size_t errlen);
+int aof_replay_file(const char *path, long start, bool truncated_ok, void *thread,
+                    struct aof_load_stats *st, char *err, size_t errlen);
 
 #endif

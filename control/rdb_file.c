@@ -467,6 +467,7 @@ int rdbf_load_locked(struct keyspace *ks, const char *path, const struct rdbf_lo
     rdb_in_source(&in, file_read, fp, opts->deep, true);
     if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode)) in.size = (uint64_t)sb.st_size;
     int rc = load_stream(ks, &in, opts, res);
+    res->end = in.pos;
     if (rc < 0)
         snprintf(err, errlen, "%s loading RDB file %s at offset %llu: %s",
                  in.corrupt ? "Corrupt data" : "Short read", path, (unsigned long long)in.pos,

@@ -68,6 +68,7 @@ struct rdbf_load_opts {
 struct rdbf_load_result {
     uint64_t loaded, expired, empty_skipped;
     bool missing; /* no such file */
+    uint64_t end; /* the offset just past the RDB (an AOF base's commands follow it) */
 };
 
 /* Load `path` into the keyspace (caller holds every shard lock, or no

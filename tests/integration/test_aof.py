@@ -269,6 +269,65 @@ def test_we_load_redis_aof(server_factory, datadir, preamble):
     assert digest(c) == want
 
 
+def resp(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+@pytest.mark.parametrize("preamble", ["yes", "no"])
+@pytest.mark.parametrize("target", ["ours", "redis"])
+def test_old_single_file_aof_is_adopted(server_factory, datadir, target, preamble):
+    """Redis before 7.0 kept one file, dir/appendonly.aof (an RDB preamble
+    and commands, or commands only); 7.0 moves it into the AOF directory as
+    the base of a new manifest and loads it. Upgrading must not start empty."""
+    data = b""
+    if preamble == "yes":  # an RDB as the file's start: our SAVE's
+        seed = server_factory(dir=datadir)
+        sc = seed.client()
+        sc.rpush("list", *range(100))
+        sc.hset("h", mapping={"f": "v"})
+        sc.save()
+        seed.stop()
+        rdbfile = os.path.join(datadir, "dump.rdb")
+        with open(rdbfile, "rb") as f:
+            data = f.read()
+        os.unlink(rdbfile)
+    data += resp("SELECT", 0) + resp("SET", "a", "1") + resp("INCR", "a")
+    data += resp("SELECT", 5) + resp("SADD", "s", "x", "y") + resp("SET", "b", "v", "PXAT", 2**41)
+    with open(os.path.join(datadir, "appendonly.aof"), "wb") as f:
+        f.write(data)
+    if target == "redis":
+        ref = RefRedis(dir=datadir, appendonly="yes")
+        c, stop, log = ref.client(), ref.stop, ref.log_tail
+    else:
+        ss = aof_server(server_factory, datadir)
+        c, stop, log = ss.client(), ss.stop, ss.log_tail
+    try:
+        assert c.get("a") == b"2"
+        if preamble == "yes":
+            assert c.llen("list") == 100 and c.hget("h", "f") == b"v"
+        c.execute_command("SELECT", 5)
+        assert c.smembers("s") == {b"x", b"y"} and c.pttl("b") > 0
+        c.set("after", "upgrade")
+        assert "Successfully migrated an old-style AOF file (appendonly.aof) into the AOF " \
+            "directory (" in log(6000)
+        assert not os.path.exists(os.path.join(datadir, "appendonly.aof"))
+        m = manifest(datadir)
+        assert m[0] == ("appendonly.aof", 1, "b")
+        assert [t for _, _, t in m] == ["b", "i"]
+        want = digest(c)
+    finally:
+        stop()
+    # and the directory it made is an ordinary one: both servers load it
+    c2 = aof_server(server_factory, datadir).client()
+    assert digest(c2) == want
+    c2.execute_command("SELECT", 5)
+    assert c2.get("after") == b"upgrade"
+
+
 # --- effects, compared with Redis ---------------------------------------------
 
 
