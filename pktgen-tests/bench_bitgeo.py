@@ -166,6 +166,7 @@ def main():
     ap.add_argument('--client-cpu', type=int, default=0)
     ap.add_argument('--only', help='comma-separated case names')
     a = ap.parse_args()
+    a.bin = os.path.abspath(a.bin)  # the servers run in a temp dir
     if (os.cpu_count() or 1) < 2:
         a.server_cpu = a.client_cpu = 0
     os.sched_setaffinity(0, {a.client_cpu})  # the SETBIT client too
