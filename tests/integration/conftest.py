@@ -281,6 +281,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "kernel_only(reason): about kernel sockets (loopback addresses, the Unix "
         "socket, bind); skipped on the data plane")
+    config.addinivalue_line(
+        "markers", "disk: about files on disk (RDB, AOF, snapshots), whatever carries the "
+        "requests; run on kernel sockets and on tap, skipped on veth (CI's time budget)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -290,6 +293,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if why:
             item.add_marker(pytest.mark.skip(reason="data plane: " + why))
+            continue
+        if TRANSPORT == "veth" and item.get_closest_marker("disk") is not None:
+            item.add_marker(pytest.mark.skip(reason="about files on disk: the tap run covers "
+                                             "the data plane"))
             continue
         m = item.get_closest_marker("kernel_only")
         if m is not None:

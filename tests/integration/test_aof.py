@@ -37,6 +37,8 @@ from rdbtool import RefRedis
 from test_persistence import ALL_KEYS, digest, encodings, workload
 from util import wait_for
 
+pytestmark = pytest.mark.disk
+
 CHECK_AOF = shutil.which("redis-check-aof") or "/usr/bin/redis-check-aof"
 AOFDIR = "appendonlydir"
 MANIFEST = "appendonly.aof.manifest"

@@ -38,6 +38,8 @@ from rdbtool import (RefRedis, aux, check_rdb, crc64, intset, key_record, rdb_fi
                      rdb_str, ziplist, zipmap)
 from util import wait_for
 
+pytestmark = pytest.mark.disk
+
 MISCONF = ("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
            "persist to disk. Commands that may modify the data set are disabled, because this "
            "instance is configured to report errors during writes if RDB snapshotting fails "

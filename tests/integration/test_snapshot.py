@@ -23,6 +23,8 @@ from conftest import IS_REDIS
 from rdbtool import check_rdb
 from util import wait_for
 
+pytestmark = pytest.mark.disk
+
 SLOTS = 500
 WRITERS = 3
 

@@ -19,7 +19,8 @@ from conftest import IS_REDIS
 from rdbtool import RefRedis
 from test_stream import mask_times
 
-pytestmark = pytest.mark.skipif(IS_REDIS, reason="compares Slipstream with redis-server")
+pytestmark = [pytest.mark.skipif(IS_REDIS, reason="compares Slipstream with redis-server"),
+              pytest.mark.disk]
 
 # small nodes, from the start: a replay builds the nodes the workload did
 AOF = dict(appendonly="yes", appendfsync="always", aof_use_rdb_preamble="no",

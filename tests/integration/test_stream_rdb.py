@@ -16,7 +16,8 @@ import pytest
 from conftest import IS_REDIS
 from rdbtool import RefRedis, check_rdb, key_record, payload, rdb_file, rdb_len
 
-pytestmark = pytest.mark.skipif(IS_REDIS, reason="compares Slipstream with redis-server")
+pytestmark = [pytest.mark.skipif(IS_REDIS, reason="compares Slipstream with redis-server"),
+              pytest.mark.disk]
 
 
 @pytest.fixture
