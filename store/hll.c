@@ -43,6 +43,21 @@ static inline long xzero_len(const uint8_t *p, const uint8_t *end)
     return (long)((((unsigned)p[0] & 0x3f) << 8) | lo) + 1;
 }
 
+/* One sparse opcode at q: the registers it spans, their value (0 for ZERO
+ * and XZERO) and its length in bytes. */
+struct sparse_op {
+    long run;
+    unsigned v;
+    int len;
+};
+
+static inline struct sparse_op sparse_op(const uint8_t *q, const uint8_t *end)
+{
+    if (OP_IS_ZERO(*q)) return (struct sparse_op){ZERO_LEN(*q), 0, 1};
+    if (OP_IS_XZERO(*q)) return (struct sparse_op){xzero_len(q, end), 0, 2};
+    return (struct sparse_op){VAL_LEN(*q), VAL_VALUE(*q), 1};
+}
+
 /* Writes ZERO or XZERO for len registers at n; returns the bytes used. */
 static int put_zeros(uint8_t *n, long len)
 {
@@ -169,20 +184,10 @@ int hll_sparse_get(const uint8_t *p, size_t len, long i)
     const uint8_t *q = p + HLL_HDR_SIZE, *end = p + len;
     long first = 0;
     while (q < end) {
-        long span;
-        int v = 0, oplen = 1;
-        if (OP_IS_ZERO(*q)) {
-            span = ZERO_LEN(*q);
-        } else if (OP_IS_VAL(*q)) {
-            span = VAL_LEN(*q);
-            v = VAL_VALUE(*q);
-        } else {
-            span = xzero_len(q, end);
-            oplen = 2;
-        }
-        if (i <= first + span - 1) return v;
-        q += oplen;
-        first += span;
+        struct sparse_op op = sparse_op(q, end);
+        if (i <= first + op.run - 1) return (int)op.v;
+        q += op.len;
+        first += op.run;
     }
     return -1;
 }
@@ -211,19 +216,10 @@ int hll_to_dense(struct hll_str *s)
     const uint8_t *q = s->p + HLL_HDR_SIZE, *end = s->p + s->len;
     long idx = 0;
     while (q < end) {
-        long run;
-        unsigned v = 0;
-        if (OP_IS_ZERO(*q)) {
-            run = ZERO_LEN(*q);
-            q++;
-        } else if (OP_IS_XZERO(*q)) {
-            run = xzero_len(q, end);
-            q += 2;
-        } else {
-            run = VAL_LEN(*q);
-            v = VAL_VALUE(*q);
-            q++;
-        }
+        struct sparse_op op = sparse_op(q, end);
+        long run = op.run;
+        unsigned v = op.v;
+        q += op.len;
         if (idx + run > HLL_REGISTERS) {
             idx = -1; /* a run past the last register: damaged */
             break;
@@ -254,18 +250,11 @@ static int sparse_set(struct hll_str *s, long i, unsigned v, size_t sparse_max)
     uint8_t *sparse = s->p + HLL_HDR_SIZE, *end = s->p + s->len, *p = sparse, *prev = NULL;
     long first = 0, span = 0;
     while (p < end) {
-        int oplen = 1;
-        if (OP_IS_ZERO(*p)) {
-            span = ZERO_LEN(*p);
-        } else if (OP_IS_VAL(*p)) {
-            span = VAL_LEN(*p);
-        } else {
-            span = xzero_len(p, end);
-            oplen = 2;
-        }
+        struct sparse_op op = sparse_op(p, end);
+        span = op.run;
         if (i <= first + span - 1) break;
         prev = p;
-        p += oplen;
+        p += op.len;
         first += span;
     }
     if (span == 0 || p >= end) return -1;
@@ -378,19 +367,10 @@ static bool histo_sparse(const uint8_t *p, size_t len, int *h)
     const uint8_t *q = p + HLL_HDR_SIZE, *end = p + len;
     long idx = 0;
     while (q < end) {
-        long run;
-        int v = 0;
-        if (OP_IS_ZERO(*q)) {
-            run = ZERO_LEN(*q);
-            q++;
-        } else if (OP_IS_XZERO(*q)) {
-            run = xzero_len(q, end);
-            q += 2;
-        } else {
-            run = VAL_LEN(*q);
-            v = VAL_VALUE(*q);
-            q++;
-        }
+        struct sparse_op op = sparse_op(q, end);
+        long run = op.run;
+        int v = (int)op.v;
+        q += op.len;
         if (idx + run > HLL_REGISTERS) return false;
         idx += run;
         h[v] += (int)run;
@@ -480,19 +460,10 @@ int hll_merge(uint8_t *max, const uint8_t *p, size_t len)
     const uint8_t *q = p + HLL_HDR_SIZE, *end = p + len;
     long idx = 0;
     while (q < end) {
-        long run;
-        unsigned v = 0;
-        if (OP_IS_ZERO(*q)) {
-            run = ZERO_LEN(*q);
-            q++;
-        } else if (OP_IS_XZERO(*q)) {
-            run = xzero_len(q, end);
-            q += 2;
-        } else {
-            run = VAL_LEN(*q);
-            v = VAL_VALUE(*q);
-            q++;
-        }
+        struct sparse_op op = sparse_op(q, end);
+        long run = op.run;
+        unsigned v = op.v;
+        q += op.len;
         if (idx + run > HLL_REGISTERS) return -1;
         for (long k = 0; v && k < run; k++)
             if (v > max[idx + k]) max[idx + k] = (uint8_t)v;
