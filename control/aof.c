@@ -677,6 +677,7 @@ static void disable_log(void *arg, uint64_t seq)
 void aof_shutdown(void)
 {
     stop_thread();
+    wlog_release(); /* the thread is gone: what the cut left is freed */
     if (A.fd >= 0) {
         fsync(A.fd);
         close(A.fd);

@@ -307,11 +307,26 @@ static void free_consumed(struct wlog_buf *b)
     }
 }
 
+/* The consumer moves past what a cut left behind: units numbered at or
+ * below the cut's were recorded for a reader that is gone or not yet there. */
+static void skip_to_cut(unsigned nb)
+{
+    uint64_t cut = atomic_load_explicit(&wlog.resume_seq, memory_order_acquire);
+    if (cut <= wlog.consumed_seq) return;
+    for (unsigned i = 0; i < nb; i++) {
+        struct wlog_buf *b = wlog.bufs[i];
+        const struct unit_hdr *h;
+        while ((h = peek(b)) != NULL && h->seq <= cut) b->head_off += unit_size(h->bytes);
+    }
+    wlog.consumed_seq = cut;
+}
+
 bool wlog_next(struct wlog_unit *u)
 {
     unsigned nb = atomic_load_explicit(&wlog.nbufs, memory_order_acquire);
-    uint64_t want = wlog.consumed_seq + 1;
     for (unsigned i = 0; i < nb; i++) free_consumed(wlog.bufs[i]);
+    skip_to_cut(nb);
+    uint64_t want = wlog.consumed_seq + 1;
     for (unsigned i = 0; i < nb; i++) {
         struct wlog_buf *b = wlog.bufs[i];
         const struct unit_hdr *h = peek(b);
@@ -325,6 +340,13 @@ bool wlog_next(struct wlog_unit *u)
         return true;
     }
     return false;
+}
+
+void wlog_release(void)
+{
+    unsigned nb = atomic_load_explicit(&wlog.nbufs, memory_order_acquire);
+    skip_to_cut(nb);
+    for (unsigned i = 0; i < nb; i++) free_consumed(wlog.bufs[i]);
 }
 
 bool wlog_unit_fx(const struct wlog_unit *u, uint32_t i, const char **cursor,
@@ -354,19 +376,11 @@ uint64_t wlog_cut(struct keyspace *ks, void (*fn)(void *arg, uint64_t seq), void
     return seq;
 }
 
-/* Every producer is parked on a shard lock (or idle) while this runs, and
- * the control thread is the only consumer: the buffers can be emptied. */
+/* Every producer is parked on a shard lock (or idle) while this runs: no
+ * unit numbered after the cut exists yet. The consumer, which may be
+ * running on its own thread, skips up to the cut when it next looks. */
 void wlog_set_enabled_locked(bool on, uint64_t cut_seq)
 {
-    unsigned nb = atomic_load_explicit(&wlog.nbufs, memory_order_acquire);
-    for (unsigned i = 0; i < nb; i++) {
-        struct wlog_buf *b = wlog.bufs[i];
-        while (peek(b)) {
-            const struct unit_hdr *h = peek(b);
-            b->head_off += unit_size(h->bytes);
-        }
-        free_consumed(b);
-    }
-    wlog.consumed_seq = cut_seq;
+    atomic_store_explicit(&wlog.resume_seq, cut_seq, memory_order_release);
     atomic_store_explicit(&wlog.enabled, on ? 1 : 0, memory_order_relaxed);
 }

@@ -100,7 +100,8 @@ bool wlog_unit_fx(const struct wlog_unit *u, uint32_t i, const char **cursor,
 struct wlog {
     _Atomic uint64_t seq;  /* last number taken */
     atomic_int enabled;    /* a reader needs effects */
-    uint64_t consumed_seq; /* last unit wlog_next() returned (control thread) */
+    uint64_t consumed_seq; /* last unit wlog_next() returned (the consumer's) */
+    _Atomic uint64_t resume_seq; /* a cut's number: units at or below it are skipped */
     struct wlog_buf *bufs[WLOG_MAX_BUFS];
     atomic_uint nbufs;
 };
@@ -145,16 +146,22 @@ uint64_t wlog_commit(struct wlog_buf *b);
 /* A unit of one effect, built and committed at once (active expiry). */
 uint64_t wlog_append1(struct wlog_buf *b, int db, int argc, const struct sarg *argv);
 
-/* Consumer side (control thread): the next unit in order, or false when it
- * has not been appended yet (or nothing is pending). */
+/* Consumer side: one consumer thread at a time (the AOF thread, or whoever
+ * holds the log when no AOF thread runs). The next unit in order, or false
+ * when it has not been appended yet (or nothing is pending). A unit handed
+ * out stays readable until the consumer's next call. */
 bool wlog_next(struct wlog_unit *u);
+/* With no consumer running (after the AOF thread is joined): skip every
+ * unit a cut left behind and free the chunks they filled. */
+void wlog_release(void);
 
 /* A cut: with every shard lock held, run fn (set enabled, open a snapshot
  * epoch...) and return the last sequence number taken before it. Every
  * unit numbered at or below it is complete; every later unit ran after fn. */
 uint64_t wlog_cut(struct keyspace *ks, void (*fn)(void *arg, uint64_t seq), void *arg);
-/* Turn recording on or off (from a cut's fn). When turned on, consumption
- * resumes after the cut's number. */
+/* Turn recording on or off (from a cut's fn). Consumption resumes after the
+ * cut's number: the consumer skips the units at or below it itself, so a cut
+ * made while the AOF thread runs touches no chunk the thread reads. */
 void wlog_set_enabled_locked(bool on, uint64_t cut_seq);
 
 #endif
