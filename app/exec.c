@@ -45,10 +45,7 @@ static void reply_unknown(struct exec_ctx *x, int argc, const struct sarg *argv)
                          (int)(argv[i].len < (size_t)room ? argv[i].len : (size_t)room), argv[i].p);
         if (n < 0) break;
         off += (size_t)n;
-        if (off >= sizeof(args)) {
-            off = sizeof(args) - 1;
-            break;
-        }
+        if (off >= sizeof(args)) break; /* snprintf truncated and terminated it */
     }
     char name[129];
     size_t nl = argv[0].len < 128 ? argv[0].len : 128;

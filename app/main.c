@@ -117,7 +117,7 @@ static int build_eal_args(char **av, int max, unsigned workers, char *store, siz
     ADD("--log-level=4"); /* errors only: the server's own log tells the story */
     /* the user's extra arguments, split on spaces */
     char *save, *copy = store + off;
-    off += (size_t)snprintf(copy, slen - off, "%s", cfg.dpdk_args) + 1;
+    snprintf(copy, slen - off, "%s", cfg.dpdk_args); /* the last use of store */
     for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) ADD(t);
     av[ac] = NULL;
     return ac;

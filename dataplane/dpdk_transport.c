@@ -459,7 +459,7 @@ static void dp_worker_stop(struct transport *t, unsigned w)
     tcp_worker_shutdown(nw);
     net_flush(nw);
     tcp_worker_fini(nw);
-    void *m;
+    void *m = NULL;
     while (rte_ring_sc_dequeue(dw->inbox, &m) == 0) rte_pktmbuf_free(m);
     dw->stopped = true;
 }

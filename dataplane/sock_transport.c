@@ -187,7 +187,7 @@ static int open_listeners(struct sock_transport *st, struct sock_worker *w, bool
 static void accept_all(struct sock_worker *w, struct sock_listener *l)
 {
     for (int n = 0; n < 64; n++) {
-        struct sockaddr_storage ss;
+        struct sockaddr_storage ss = {0}; /* ss_family AF_UNSPEC unless accept4 fills it */
         socklen_t sl = sizeof(ss);
         int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return; /* EAGAIN, or a transient error: retry on next event */
@@ -210,7 +210,7 @@ static void accept_all(struct sock_worker *w, struct sock_listener *l)
             int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
             fmt_addr(&ss, sc->c.peer, sizeof(sc->c.peer));
-            struct sockaddr_storage ls;
+            struct sockaddr_storage ls = {0};
             socklen_t ll = sizeof(ls);
             if (getsockname(fd, (struct sockaddr *)&ls, &ll) == 0)
                 fmt_addr(&ls, sc->c.local, sizeof(sc->c.local));
@@ -375,7 +375,12 @@ static void sock_worker_stop(struct transport *t, unsigned wi)
 {
     struct sock_transport *st = (struct sock_transport *)t;
     struct sock_worker *w = &st->w[wi];
-    while (w->conns) sc_drop(w->conns);
+    struct sock_conn *sc = w->conns;
+    while (sc) { /* sc_drop unlinks and frees sc: take its successor first */
+        struct sock_conn *next = sc->next;
+        sc_drop(sc);
+        sc = next;
+    }
     for (int i = 0; i < w->nls; i++) {
         close(w->ls[i].fd);
         if (w->ls[i].is_unix) unlink(st->cfg.unixsocket);

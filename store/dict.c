@@ -362,7 +362,9 @@ static inline uint64_t rnd_next(uint64_t *state)
 static inline struct dnode *candidate(const struct dict *d, uint64_t lo0, uint64_t span0,
                                       uint64_t i)
 {
-    return i < span0 ? d->tab[0][lo0 + i] : d->tab[1][i - span0];
+    if (i < span0) return d->tab[0][lo0 + i];
+    i -= span0;
+    return i < d->size[1] ? d->tab[1][i] : NULL;
 }
 
 struct dnode *dict_random(struct dict *d, uint64_t rnd)
@@ -372,7 +374,7 @@ struct dnode *dict_random(struct dict *d, uint64_t rnd)
 
     uint64_t lo0 = dict_is_rehashing(d) ? (uint64_t)d->rehashidx : 0;
     uint64_t span0 = d->size[0] - lo0;
-    uint64_t total = span0 + d->size[1];
+    uint64_t total = span0 + (dict_is_rehashing(d) ? d->size[1] : 0);
     uint64_t state = rnd;
     struct dnode *bucket = NULL;
 

@@ -264,10 +264,10 @@ unsigned char *lp_seek(unsigned char *lp, long index)
     unsigned char *p;
     if (index <= n / 2) {
         p = lp_first(lp);
-        while (index-- > 0) p = lp_next(lp, p);
+        while (p && index-- > 0) p = lp_next(lp, p);
     } else {
         p = lp_last(lp);
-        for (long i = n - 1; i > index; i--) p = lp_prev(lp, p);
+        for (long i = n - 1; p && i > index; i--) p = lp_prev(lp, p);
     }
     return p;
 }

@@ -415,7 +415,7 @@ enum { SORT_NONE, SORT_ASC, SORT_DESC };
 /* Redis's georadiusGeneric: src is the source key's index. */
 static void georadius_generic(struct cmdctx *c, int src, int flags)
 {
-    const struct sarg *storekey = NULL;
+    int store_at = 0; /* STORE/STOREDIST key's argument, 0 for none */
     bool storedist = false;
     bool err;
     const struct sobj *z = db_read_typed(c, &c->argv[src], OBJ_ZSET, &err);
@@ -443,7 +443,7 @@ static void georadius_generic(struct cmdctx *c, int src, int flags)
         base = 2;
         if (flags & GEO_SEARCHSTORE) {
             base = 3;
-            storekey = &c->argv[1];
+            store_at = 1;
         }
     }
 
@@ -476,7 +476,7 @@ static void georadius_generic(struct cmdctx *c, int src, int flags)
         } else if ((arg_is(a, "store") || arg_is(a, "storedist")) && i + 1 < remaining &&
                    !(flags & GEO_NOSTORE) && !(flags & GEO_SEARCH)) {
             storedist = arg_is(a, "storedist");
-            storekey = &c->argv[base + i + 1];
+            store_at = base + i + 1;
             i++;
         } else if (arg_is(a, "storedist") && (flags & GEO_SEARCH) && (flags & GEO_SEARCHSTORE)) {
             storedist = true;
@@ -512,18 +512,19 @@ static void georadius_generic(struct cmdctx *c, int src, int flags)
             return;
         }
     }
-    if (storekey && (withdist || withhash || withcoords)) {
+    const struct sarg *storekey = store_at ? &c->argv[store_at] : NULL;
+    if (store_at && (withdist || withhash || withcoords)) {
         reply_errorf(c->r, SERRF_GEO_STORE_WITH,
                      (flags & GEO_SEARCHSTORE) ? "GEOSEARCHSTORE" : "STORE option in GEORADIUS");
         return;
     }
-    const struct sarg *name = &c->argv[0];
+    const struct sarg name = c->argv[0];
     if ((flags & GEO_SEARCH) && !(frommember || fromloc)) {
-        reply_errorf(c->r, SERRF_GEO_FROM, (int)name->len, name->p);
+        reply_errorf(c->r, SERRF_GEO_FROM, (int)name.len, name.p);
         return;
     }
     if ((flags & GEO_SEARCH) && !(byradius || bybox)) {
-        reply_errorf(c->r, SERRF_GEO_BY, (int)name->len, name->p);
+        reply_errorf(c->r, SERRF_GEO_BY, (int)name.len, name.p);
         return;
     }
     if (any && !count) {
@@ -531,7 +532,7 @@ static void georadius_generic(struct cmdctx *c, int src, int flags)
         return;
     }
     if (!z) {
-        if (storekey) {
+        if (store_at) {
             db_delete(c, c->db, storekey);
             reply_int(c->r, 0);
         } else {
@@ -546,7 +547,7 @@ static void georadius_generic(struct cmdctx *c, int src, int flags)
     geo_boxes_for(&shape, &boxes);
     struct geo_found f = {.limit = any ? (size_t)count : 0, .shape = &shape};
     scan_boxes(z, &boxes, &f);
-    if (f.oom || (f.n == 0 && !storekey)) {
+    if (f.oom || (f.n == 0 && !store_at)) {
         free(f.v);
         free(f.names);
         if (f.oom)
@@ -559,7 +560,7 @@ static void georadius_generic(struct cmdctx *c, int src, int flags)
     if (sort != SORT_NONE && f.n > 1)
         qsort(f.v, f.n, sizeof(*f.v), sort == SORT_ASC ? cmp_asc : cmp_desc);
 
-    if (!storekey) {
+    if (!store_at) {
         int opts = withdist + withhash + withcoords;
         reply_array(c->r, (long)returned);
         for (size_t i = 0; i < returned; i++) {

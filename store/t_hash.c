@@ -827,7 +827,7 @@ void cmd_hrandfield(struct cmdctx *c)
             dict_iter_init(&it, HD(o));
             for (struct dnode *nd; (nd = dict_iter_next(&it));) all[n++] = (struct hent *)nd;
             dict_iter_done(&it);
-            for (uint64_t i = 0; i < count; i++) {
+            for (uint64_t i = 0; i < count && i < n; i++) {
                 uint64_t j = i + coll_rand_below(n - i);
                 struct hent *t = all[i];
                 all[i] = all[j];

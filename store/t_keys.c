@@ -514,7 +514,7 @@ void cmd_randomkey(struct cmdctx *c)
         for (int draw = 0; draw < 64; draw++) {
             uint64_t pick = keys_random() % total;
             unsigned s = 0;
-            while (pick >= sizes[s]) pick -= sizes[s++];
+            while (s + 1 < nshards && pick >= sizes[s]) pick -= sizes[s++];
             cmd_lock(c, s);
             struct dict *keys = &c->ks->shards[s].db[c->db].keys;
             struct kentry *e = (struct kentry *)dict_random(keys, keys_random());

@@ -463,7 +463,7 @@ void cmd_srandmember(struct cmdctx *c)
         uint32_t *idx = malloc(sizeof(*idx) * size);
         if (!idx) return;
         for (uint32_t i = 0; i < size; i++) idx[i] = i;
-        for (uint64_t i = 0; i < count; i++) {
+        for (uint64_t i = 0; i < count && i < size; i++) {
             uint64_t j = i + coll_rand_below(size - i);
             uint32_t t = idx[i];
             idx[i] = idx[j];
@@ -787,7 +787,7 @@ enum { OP_UNION, OP_DIFF };
 static void sunion_diff_generic(struct cmdctx *c, const struct sarg *keys, int n,
                                 const struct sarg *dst, int op)
 {
-    const struct sobj *small[16], **sets = n <= 16 ? small : malloc(sizeof(*sets) * (size_t)n);
+    const struct sobj *small[16] = {0}, **sets = n <= 16 ? small : calloc((size_t)n, sizeof(*sets));
     if (!sets) {
         reply_errs(c->r, SERR_OOM);
         return;

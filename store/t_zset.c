@@ -1196,7 +1196,7 @@ static void zremrange_generic(struct cmdctx *c, int type)
         return;
     }
     /* find the first element and how many follow in range */
-    struct zcur z;
+    struct zcur z = {0};
     if (type == ZR_RANK)
         zc_at_rank(&z, cur, (long)start, false);
     else if (type == ZR_SCORE)

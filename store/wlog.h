@@ -98,9 +98,9 @@ bool wlog_unit_fx(const struct wlog_unit *u, uint32_t i, const char **cursor,
 
 /* The log: one per process. */
 struct wlog {
-    _Atomic uint64_t seq;  /* last number taken */
-    atomic_int enabled;    /* a reader needs effects */
-    uint64_t consumed_seq; /* last unit wlog_next() returned (the consumer's) */
+    _Atomic uint64_t seq;        /* last number taken */
+    atomic_int enabled;          /* a reader needs effects */
+    uint64_t consumed_seq;       /* last unit wlog_next() returned (the consumer's) */
     _Atomic uint64_t resume_seq; /* a cut's number: units at or below it are skipped */
     struct wlog_buf *bufs[WLOG_MAX_BUFS];
     atomic_uint nbufs;

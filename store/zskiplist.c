@@ -83,6 +83,14 @@ static void zsl_link(struct zset *zs, struct zsnode *n)
     struct zsnode *update[ZSL_MAXLEVEL], *x = zs->head;
     unsigned long rank[ZSL_MAXLEVEL];
     const char *m = zsn_member(n);
+    int level = n->lvl;
+    /* levels the list gains start at the head and span the whole list (an
+     * unused level's forward pointer is NULL); the walk below then finds
+     * the head as their predecessor, at rank 0 */
+    for (int i = zs->level; i < level; i++) zs->head->lv[i].span = zs->length;
+    if (level > zs->level) zs->level = level;
+    update[0] = zs->head;
+    rank[0] = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         rank[i] = i == zs->level - 1 ? 0 : rank[i + 1];
         while (x->lv[i].fwd && node_cmp(x->lv[i].fwd, n->score, m, n->mlen) < 0) {
@@ -91,16 +99,7 @@ static void zsl_link(struct zset *zs, struct zsnode *n)
         }
         update[i] = x;
     }
-    int level = n->lvl;
-    if (level > zs->level) {
-        for (int i = zs->level; i < level; i++) {
-            rank[i] = 0;
-            update[i] = zs->head;
-            update[i]->lv[i].span = zs->length;
-        }
-        zs->level = level;
-    }
-    for (int i = 0; i < level; i++) {
+    for (int i = 0; i < level && i < zs->level; i++) { /* level <= zs->level */
         n->lv[i].fwd = update[i]->lv[i].fwd;
         update[i]->lv[i].fwd = n;
         n->lv[i].span = update[i]->lv[i].span - (rank[0] - rank[i]);
