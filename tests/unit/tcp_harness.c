@@ -310,7 +310,7 @@ struct tcb *th_establish(struct th *h, uint16_t win, uint16_t mss, int ws)
     }
     uint32_t isn = 0x10000000u + h->peer_port * 1000u;
     th_rx(h, th_build(h, TCP_F_SYN, isn, 0, win, opt, n, NULL, 0));
-    struct th_pkt p;
+    struct th_pkt p = {0};
     CHECK(th_next(h, &p));
     CHECK(p.tcp && p.flags == (TCP_F_SYN | TCP_F_ACK));
     CHECK_EQ(p.ack, isn + 1);

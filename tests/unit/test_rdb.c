@@ -285,6 +285,7 @@ static void roundtrip(const char *key, const char *enc)
             rdb_in_free(&t);
         }
         unsigned seed = (unsigned)o.len;
+        REQUIRE(o.len > 10);
         for (int k = 0; k < 300; k++) {
             unsigned char *copy = malloc(o.len);
             memcpy(copy, o.buf, o.len);

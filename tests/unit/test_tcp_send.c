@@ -27,7 +27,7 @@ static void test_initial_window(void)
     struct th *h = th_setup();
     th_establish(h, 65535, 1460, 7);
     th_app_send(h, big, 100000);
-    uint32_t first, end;
+    uint32_t first = 0, end = 0;
     CHECK_EQ(count_data(h, &first, &end), 10);
     CHECK_EQ(first, h->iss + 1);
     CHECK_EQ(end - first, 14600);
@@ -141,7 +141,7 @@ static void test_limited_transmit(void)
     th_app_send(h, big, 20000);
     CHECK_EQ(count_data(h, NULL, NULL), 10);
     th_seg(h, TCP_F_ACK, h->snd_nxt, base, 65535, NULL, 0);
-    uint32_t first;
+    uint32_t first = 0;
     CHECK_EQ(count_data(h, &first, NULL), 1);
     CHECK_EQ(first, base + 10000);
     th_seg(h, TCP_F_ACK, h->snd_nxt, base, 65535, NULL, 0);
