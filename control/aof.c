@@ -53,8 +53,15 @@ static struct {
     uint64_t rewrite_base; /* aof_current_size after the last rewrite */
     /* rewrite */
     atomic_int rw;
-    atomic_bool enable_pending; /* CONFIG SET appendonly yes: the log starts at the cut */
-    _Atomic uint64_t rw_cut;    /* units after it go to the new file; UINT64_MAX: none */
+    /* CONFIG SET appendonly yes: the next rewrite to start switches the
+     * AOF on (the log starts at its cut) */
+    atomic_bool enable_pending;
+    /* appendonly changed while a rewrite ran: its result is dropped, as
+     * Redis kills the rewriting child */
+    atomic_uint rw_gen;        /* the running (or last) rewrite's number */
+    atomic_uint rw_cancel_gen; /* the number of a rewrite to drop */
+    char rw_new_incr[256];     /* the INCR file switch_incr opened for the running rewrite */
+    _Atomic uint64_t rw_cut;   /* units after it go to the new file; UINT64_MAX: none */
     bool rw_switched;
     int64_t rw_start, last_rw_secs;
     atomic_bool last_rw_ok, last_write_ok;
@@ -485,6 +492,7 @@ static void switch_incr(uint64_t cut)
     struct aof_file f = new_file(A.m.incr_seq + 1, AOF_INCR, false);
     if (open_incr(&f, err, sizeof(err)) == 0) {
         aofm_add_incr(&A.m, &f);
+        snprintf(A.rw_new_incr, sizeof(A.rw_new_incr), "%s", f.name);
         if (save_manifest(err, sizeof(err)) != 0) ctl_log_any(LOG_WARNING, "%s", err);
     } else {
         ctl_log_any(LOG_WARNING, "%s", err);
@@ -690,10 +698,22 @@ void aof_shutdown(void)
 
 /* Inside the rewrite's cut: the log starts here when the AOF is being
  * switched on, and the AOF thread moves to a new file after this unit. */
+struct rw_job {
+    unsigned gen;
+    bool enabling; /* the rewrite that switches the AOF on */
+};
+
+static bool rw_cancelled(const struct rw_job *j)
+{
+    return atomic_load(&A.rw_cancel_gen) == j->gen;
+}
+
 static void rw_at_cut(void *arg, uint64_t seq)
 {
-    (void)arg;
-    if (atomic_exchange(&A.enable_pending, false)) {
+    const struct rw_job *j = arg;
+    /* appendonly switched since the rewrite began: no log, no new file */
+    if (rw_cancelled(j)) return;
+    if (j->enabling) {
         wlog_set_enabled_locked(true, seq);
         atomic_store(&aof_reply_seq, seq);
     }
@@ -707,6 +727,28 @@ static void delete_file(const char *name)
     unlink(path);
 }
 
+/* appendonly was switched while the rewrite ran: its base goes; an
+ * enabling rewrite's INCR file (opened at its cut, after the log stopped
+ * again) leaves the manifest as it was before. Then the next rewrite, if
+ * a later CONFIG SET appendonly yes asked for one. */
+static void rewrite_dropped(const struct aof_file *base, bool enabling)
+{
+    if (base) delete_file(base->name);
+    pthread_mutex_lock(&A.lock);
+    if (enabling && A.rw_new_incr[0] && A.m.nincr &&
+        strcmp(A.m.incr[A.m.nincr - 1].name, A.rw_new_incr) == 0) {
+        char err[256];
+        A.m.nincr--;
+        if (save_manifest(err, sizeof(err)) != 0) ctl_log_any(LOG_WARNING, "%s", err);
+        delete_file(A.rw_new_incr);
+    }
+    A.rw_new_incr[0] = '\0';
+    pthread_mutex_unlock(&A.lock);
+    atomic_store(&A.rw_cut, UINT64_MAX);
+    ctl_log_any(LOG_NOTICE, "Background AOF rewrite stopped: appendonly was switched meanwhile");
+    atomic_store(&A.rw, atomic_load(&A.enable_pending) ? RW_REQUESTED : RW_IDLE);
+}
+
 /* The rewrite: a base as of a cut; the AOF thread moves to a new
  * incremental file for what follows the cut; at the end the manifest
  * names the new base and that file only, and the old files go. With the
@@ -714,7 +756,11 @@ static void delete_file(const char *name)
 static void *rewrite_thread(void *arg)
 {
     (void)arg;
+    struct rw_job job = {.gen = atomic_load(&A.rw_gen),
+                         .enabling = atomic_exchange(&A.enable_pending, false)};
+    bool enabling = job.enabling;
     bool aof_on = atomic_load(&A.on);
+    A.rw_new_incr[0] = '\0';
     char err[1024], dir[1024], fname[256];
     names(dir, sizeof(dir), fname, sizeof(fname));
     bool rdb = preamble();
@@ -732,17 +778,22 @@ static void *rewrite_thread(void *arg)
         snapw_save(A.ks, rdb ? &snapw_rdb : &snapw_aof, dir, base.name, tmpname,
                    set.rdbcompression ? *set.rdbcompression != 0 : true,
                    rdb && (set.rdbchecksum ? *set.rdbchecksum != 0 : true), &aux, RDB_USAGE_NONE,
-                   aof_on ? rw_at_cut : NULL, NULL, NULL, NULL, err, sizeof(err));
+                   aof_on ? rw_at_cut : NULL, &job, NULL, NULL, err, sizeof(err));
     if (rc == -EBUSY) { /* a BGSAVE holds the snapshot: the cron retries */
+        if (enabling) atomic_store(&A.enable_pending, true);
         atomic_store(&A.rw, RW_REQUESTED);
         return NULL;
     }
     /* the AOF thread moves past the cut within a turn of its loop */
-    for (int i = 0; rc == 0 && aof_on && !A.rw_switched && i < 5000; i++) {
+    for (int i = 0; rc == 0 && aof_on && !A.rw_switched && !rw_cancelled(&job) && i < 5000; i++) {
         kick();
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
         if (!atomic_load(&A.on)) break;
+    }
+    if (rw_cancelled(&job)) {
+        rewrite_dropped(rc == 0 ? &base : NULL, enabling);
+        return NULL;
     }
     if (rc == 0 && aof_on && !A.rw_switched) {
         snprintf(err, sizeof(err), "the AOF thread did not reach the rewrite's cut");
@@ -756,17 +807,14 @@ static void *rewrite_thread(void *arg)
         nm.base = base;
         nm.base_seq = base.seq;
         nm.incr_seq = old.incr_seq;
-        struct aof_file keep;
+        /* with the AOF on, the INCR file opened at the cut goes on; with it
+         * off, Redis 7.0 leaves the base alone in the manifest (every INCR
+         * file becomes history and is deleted; none is opened) */
+        struct aof_file keep = {0};
         if (aof_on) {
-            keep = old.incr[old.nincr - 1]; /* opened at the cut */
-        } else {
-            keep = new_file(old.incr_seq + 1, AOF_INCR, false);
-            char path[2048];
-            file_path(path, sizeof(path), keep.name);
-            int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-            if (fd >= 0) close(fd);
+            keep = old.incr[old.nincr - 1];
+            aofm_add_incr(&nm, &keep);
         }
-        aofm_add_incr(&nm, &keep);
         A.m = nm;
         if (save_manifest(err, sizeof(err)) != 0) {
             aofm_free(&A.m);
@@ -775,11 +823,12 @@ static void *rewrite_thread(void *arg)
         } else {
             if (old.has_base) delete_file(old.base.name);
             for (int i = 0; i < old.nincr; i++)
-                if (strcmp(old.incr[i].name, keep.name) != 0) delete_file(old.incr[i].name);
+                if (!aof_on || strcmp(old.incr[i].name, keep.name) != 0)
+                    delete_file(old.incr[i].name);
             for (int i = 0; i < old.nhist; i++) delete_file(old.hist[i].name);
             aofm_free(&old);
             A.base_size = file_size(base.name);
-            A.incr_size = file_size(keep.name);
+            A.incr_size = aof_on ? file_size(keep.name) : 0;
             A.rewrite_base = A.base_size + A.incr_size;
         }
     } else {
@@ -798,18 +847,23 @@ static void *rewrite_thread(void *arg)
         atomic_store(&A.last_rw_ok, false);
         ctl_log_any(LOG_WARNING, "Background AOF rewrite failed: %s", err);
     }
-    atomic_store(&A.rw, RW_IDLE);
+    A.rw_new_incr[0] = '\0';
+    /* a CONFIG SET appendonly yes that came as this one ended: its turn */
+    atomic_store(&A.rw, atomic_load(&A.enable_pending) ? RW_REQUESTED : RW_IDLE);
     return NULL;
 }
 
-static int start_rewrite(void)
+/* Start a rewrite if the state is still `from` (idle, or requested: then
+ * no moment shows neither requested nor running). */
+static int start_rewrite(int from)
 {
-    int idle = RW_IDLE;
-    if (!atomic_compare_exchange_strong(&A.rw, &idle, RW_RUNNING)) return -1;
+    int expect = from;
+    if (!atomic_compare_exchange_strong(&A.rw, &expect, RW_RUNNING)) return -1;
+    atomic_fetch_add(&A.rw_gen, 1); /* the thread's number (one runs at a time) */
     A.rw_start = (int64_t)time(NULL);
     pthread_t th;
     if (pthread_create(&th, NULL, rewrite_thread, NULL) != 0) {
-        atomic_store(&A.rw, RW_IDLE);
+        atomic_store(&A.rw, from);
         return -1;
     }
     pthread_detach(th);
@@ -834,14 +888,19 @@ int aof_request_rewrite(void)
         atomic_store(&A.rw, RW_REQUESTED);
         return 1;
     }
-    if (atomic_load(&A.rw) == RW_REQUESTED) atomic_store(&A.rw, RW_IDLE);
-    return start_rewrite() == 0 ? 0 : -1;
+    if (start_rewrite(RW_REQUESTED) == 0) return 0;
+    return start_rewrite(RW_IDLE) == 0 ? 0 : -1;
 }
 
 int aof_set_enabled(struct keyspace *ks, bool on, char *err, size_t errlen)
 {
     if (on == atomic_load(&A.on)) return 0;
+    /* a rewrite running now was started for the other setting: Redis kills
+     * its child; ours finishes its snapshot and drops it */
+    if (atomic_load(&A.rw) == RW_RUNNING) atomic_store(&A.rw_cancel_gen, atomic_load(&A.rw_gen));
     if (!on) {
+        atomic_store(&A.enable_pending, false);
+        if (atomic_load(&A.rw) == RW_REQUESTED) atomic_store(&A.rw, RW_IDLE);
         wlog_cut(ks, disable_log, NULL);
         aof_shutdown();
         return 0;
@@ -863,8 +922,11 @@ int aof_set_enabled(struct keyspace *ks, bool on, char *err, size_t errlen)
     pthread_mutex_unlock(&A.lock);
     if (start_thread(err, errlen) != 0) return -1;
     atomic_store(&A.enable_pending, true);
-    if (start_rewrite() != 0) {
-        snprintf(err, errlen, "Background append only file rewriting already in progress");
+    /* a rewrite still running (dropped above) hands over to this one when
+     * it ends; a BGSAVE in the way makes it wait for the cron */
+    if (atomic_load(&A.rw) == RW_IDLE && aof_request_rewrite() < 0) {
+        atomic_store(&A.enable_pending, false);
+        snprintf(err, errlen, "Background append only file rewriting could not start");
         return -1;
     }
     return 0;
@@ -873,10 +935,7 @@ int aof_set_enabled(struct keyspace *ks, bool on, char *err, size_t errlen)
 void aof_cron(struct keyspace *ks)
 {
     A.ks = ks;
-    if (atomic_load(&A.rw) == RW_REQUESTED && !snap_busy()) {
-        atomic_store(&A.rw, RW_IDLE);
-        start_rewrite();
-    }
+    if (atomic_load(&A.rw) == RW_REQUESTED && !snap_busy()) start_rewrite(RW_REQUESTED);
     if (!atomic_load(&A.on) || atomic_load(&A.rw) != RW_IDLE) return;
     long long perc = set.rewrite_perc ? *set.rewrite_perc : 100;
     long long min = set.rewrite_min_size ? *set.rewrite_min_size : 64LL << 20;
@@ -886,7 +945,7 @@ void aof_cron(struct keyspace *ks)
     if ((cur - (cur > base ? base : cur)) * 100 / base >= (uint64_t)perc) {
         ctl_log(LOG_NOTICE, "Starting automatic rewriting of AOF on %llu%% growth",
                 (unsigned long long)((cur - base) * 100 / base));
-        start_rewrite();
+        start_rewrite(RW_IDLE);
     }
 }
 

@@ -208,6 +208,45 @@ def test_config_set_appendonly_at_run_time(server_factory, datadir):
     assert c2.info("persistence")["aof_enabled"] == 0
 
 
+def test_appendonly_toggled_while_writing(server_factory, datadir):
+    """CONFIG SET appendonly yes/no over and over while four clients write
+    (the log is cut while the AOF thread reads it: a use after free once).
+    The server keeps answering, and after the last switch to yes and its
+    rewrite, a restart from the AOF holds every write acknowledged."""
+    ss = server_factory(dir=datadir, appendonly="no", appendfsync="always")
+    c = ss.client()
+    wr = Writers(ss, n=4, pipeline=8)
+    wr.start()
+    # 4 KiB values fill the log's 256 KiB chunks quickly: chunks are read to
+    # their end and let go while the log is cut
+    bulk = subprocess.Popen(["redis-benchmark", "-h", ss.host, "-p", str(ss.port), "-t", "set",
+                             "-d", "4096", "-P", "16", "-c", "4", "-r", "1000", "-n", "400000",
+                             "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rnd = random.Random(7)
+    try:
+        for i in range(12):
+            assert c.config_set("appendonly", "yes")
+            time.sleep(rnd.uniform(0, 0.15))
+            assert c.config_set("appendonly", "no")
+            time.sleep(rnd.uniform(0, 0.05))
+            assert c.ping()
+        assert c.config_set("appendonly", "yes")
+        assert wait_for(lambda: c.info("persistence")["aof_enabled"] == 1 and rewrite_done(c),
+                        timeout=60)
+        time.sleep(0.3)
+    finally:
+        bulk.kill()
+        bulk.wait(10)
+        wr.join()
+    assert sum(wr.acked) > 0
+    ss.stop()
+    c2 = aof_server(server_factory, datadir).client()
+    for w in range(len(wr.acked)):
+        got = surviving(c2, w, wr.sent[w])
+        assert got >= wr.acked[w], "writer %d: %d acknowledged, only %d after restart" % (
+            w, wr.acked[w], got)
+
+
 def test_info_aof_fields(server_factory, datadir):
     ss = aof_server(server_factory, datadir, appendfsync="everysec")
     c = ss.client()
@@ -223,6 +262,40 @@ def test_info_aof_fields(server_factory, datadir):
     assert i["aof_rewrites"] == 1
     assert i["aof_base_size"] > 1000
     assert i["aof_current_size"] == i["aof_base_size"]
+
+
+@pytest.mark.parametrize("target", ["ours", "redis"])
+def test_bgrewriteaof_with_the_aof_off_leaves_only_a_base(server_factory, datadir, target):
+    """Redis 7.0: a rewrite while appendonly is off writes a new base, turns
+    every INCR file into history (deleted) and opens none; switched on
+    again, the AOF gets a new base and INCR file 1."""
+    if target == "ours":
+        srv = aof_server(server_factory, datadir)
+    else:
+        srv = RefRedis(dir=datadir, appendonly="yes", appendfsync="always")
+    try:
+        c = srv.client()
+        c.set("k", "v1")
+        bgrewrite(c)
+        c.incr("n")
+        assert [t for _, _, t in manifest(datadir)] == ["b", "i"]
+        old_incr = incr_files(datadir)
+        assert c.config_set("appendonly", "no")
+        bgrewrite(c)
+        assert manifest(datadir) == [("appendonly.aof.3.base.rdb", 3, "b")]
+        assert wait_for(lambda: not any(os.path.exists(aof_path(datadir, f)) for f in old_incr),
+                        timeout=10)
+        want = digest(c)
+        assert c.config_set("appendonly", "yes")
+        assert wait_for(lambda: c.info("persistence")["aof_enabled"] == 1 and rewrite_done(c),
+                        timeout=60)
+        m = manifest(datadir)
+        assert [t for _, _, t in m] == ["b", "i"] and m[0][1] == 4
+        c.incr("n")
+        assert c.get("n") == b"2"
+        assert digest(c) != want
+    finally:
+        srv.stop()
 
 
 # --- both ways with Redis -----------------------------------------------------
